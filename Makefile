@@ -1,0 +1,101 @@
+# hvmm - a standalone KVM micro-VMM with Hyper-V enlightenments.
+#
+#   make            build ./hvmm (statically linked; STATIC=0 for a dynamic build)
+#   make run        boot the embedded default guest (natively or in the lab)
+#   make check      all tests: unit (plain and ASan+UBSan) and KVM integration
+#   make unit       unit tests only            make unit-san   same under ASan+UBSan
+#   make integration  KVM integration tests (natively or in the lab)
+#   make bench      boot benchmark, hvmm vs QEMU, in the same (lab) run
+#   make deps       install the Debian packages the other targets need
+#
+# Every target that needs packages calls scripts/deps first; it does
+# nothing when everything is already installed.
+
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+STATIC ?= 1
+O ?= build
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
+	-Wmissing-prototypes -Wstrict-prototypes
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -I. -Ivmm -MMD -MP $(WARNINGS)
+
+LIB_SRCS := $(sort $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c devices/*.c devices/*/*.c)))
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+MAIN_OBJ := $(O)/vmm/main.o
+LIBS := -lelf -lz -pthread
+ifeq ($(STATIC),1)
+LDFLAGS_HVMM := -static
+endif
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+CHECK_LIBS := -lcheck -lsubunit -lrt -lm
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all deps run check unit unit-san integration bench clean guest lab-qemu fuzz
+
+all: hvmm
+
+deps:
+	@scripts/deps
+
+hvmm: $(MAIN_OBJ) $(O)/libhvmm.a
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(LDFLAGS_HVMM) -o $@ $^ $(LIBS)
+
+$(O)/libhvmm.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -c -o $@ $<
+
+$(O)/tests/%: tests/unit/%.c $(O)/libhvmm.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -Itests/unit -o $@ $< $(O)/libhvmm.a $(CHECK_LIBS) $(LIBS)
+
+guest: deps
+	@scripts/build-guest
+
+# Unit tests: every tests/unit/test_*.c is its own Check runner.
+unit: deps
+	@$(MAKE) --no-print-directory $(UNIT_BINS)
+	@scripts/run-unit $(UNIT_BINS)
+
+unit-san: deps
+	@$(MAKE) --no-print-directory O=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		$(UNIT_SRCS:tests/unit/%.c=build-san/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		scripts/run-unit $(UNIT_SRCS:tests/unit/%.c=build-san/tests/%)
+
+integration: deps hvmm
+	@scripts/build-guest
+	@scripts/kvm-lab -- tests/integration/run
+
+check: deps
+	@$(MAKE) --no-print-directory hvmm
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-san
+	@$(MAKE) --no-print-directory integration
+
+run: deps hvmm
+	@scripts/build-guest
+	@scripts/kvm-lab -- ./hvmm run --kernel guest-images/out/vmlinuz \
+		--initrd guest-images/out/initrd.cpio.gz $(RUN_ARGS)
+
+bench: deps hvmm
+	@scripts/build-guest
+	@scripts/kvm-lab -- scripts/bench-boot
+
+lab-qemu: deps
+	@scripts/lab/build-l0-qemu
+
+clean:
+	rm -rf $(O) build-san hvmm
+
+-include $(shell find $(O) build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int log_level = LOG_WARN;
+
+static const char *const level_names[] = {
+	[LOG_ERR] = "error", [LOG_WARN] = "warning",
+	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	if ((int)lvl > log_level)
+		return;
+	n = snprintf(buf, sizeof(buf), "hvmm: %s: ", level_names[lvl]);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	n = (int)strlen(buf);
+	if (n > 0 && buf[n - 1] != '\n' && n < (int)sizeof(buf) - 1) {
+		buf[n++] = '\n';
+		buf[n] = 0;
+	}
+	/* One write keeps lines from different threads whole. */
+	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+		return;
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t monotonic_ms(void)
+{
+	return monotonic_ns() / 1000000ULL;
+}
+
+bool ratelimit_ok(struct ratelimit *rl)
+{
+	uint64_t now = monotonic_ms();
+	bool ok;
+
+	while (__atomic_exchange_n(&rl->lock, 1, __ATOMIC_ACQUIRE))
+		;
+	if (rl->last_ms == 0)
+		rl->last_ms = now;
+	if (rl->interval_ms > 0) {
+		uint64_t refill = (now - rl->last_ms) / (uint64_t)rl->interval_ms;
+
+		if (refill) {
+			rl->tokens = (int)MIN((uint64_t)rl->burst, rl->tokens + refill);
+			rl->last_ms = now;
+		}
+	}
+	ok = rl->tokens > 0;
+	if (ok)
+		rl->tokens--;
+	else
+		rl->missed++;
+	__atomic_store_n(&rl->lock, 0, __ATOMIC_RELEASE);
+	return ok;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 0:
+		break;
+	case 'k': case 'K': mul = KiB; end++; break;
+	case 'm': case 'M': mul = MiB; end++; break;
+	case 'g': case 'G': mul = GiB; end++; break;
+	case 't': case 'T': mul = 1024 * GiB; end++; break;
+	default:
+		return -EINVAL;
+	}
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (v > UINT64_MAX / mul)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}
+
+int read_file(const char *path, uint8_t **bufp, size_t *lenp)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*bufp = buf;
+	*lenp = got;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
