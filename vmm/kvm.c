@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+#include "kvm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "layout.h"
+#include "util.h"
+
+struct kvm_cap_req {
+	int cap;
+	const char *name;
+};
+
+#define CAP(x) { x, #x }
+/* Everything here is used unconditionally; a host without one cannot run hvmm. */
+static const struct kvm_cap_req required_caps[] = {
+	CAP(KVM_CAP_USER_MEMORY),
+	CAP(KVM_CAP_IRQCHIP),
+	CAP(KVM_CAP_HLT),
+	CAP(KVM_CAP_PIT2),
+	CAP(KVM_CAP_EXT_CPUID),
+	CAP(KVM_CAP_SET_TSS_ADDR),
+	CAP(KVM_CAP_IMMEDIATE_EXIT),
+	CAP(KVM_CAP_IRQ_ROUTING),
+	CAP(KVM_CAP_IRQFD),
+	CAP(KVM_CAP_IOEVENTFD),
+	CAP(KVM_CAP_MP_STATE),
+};
+#undef CAP
+
+/* Where KVM keeps its private real-mode TSS and identity map (Intel). */
+#define KVM_TSS_ADDR 0xfffbd000ULL
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+
+static int kvm_open_dev(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == ENOENT)
+			pr_err("/dev/kvm does not exist: load kvm-intel or kvm-amd, "
+			       "or run through scripts/kvm-lab");
+		else
+			pr_err("cannot open /dev/kvm: %s", strerror(err));
+		return -err;
+	}
+	return fd;
+}
+
+static int kvm_check_caps(struct vm *vm)
+{
+	unsigned int i;
+	int ret;
+
+	ret = ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
+	if (ret != KVM_API_VERSION) {
+		pr_err("KVM API version %d, hvmm needs %d", ret, KVM_API_VERSION);
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(required_caps); i++) {
+		if (ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			pr_err("KVM lacks the capability %s, which hvmm requires",
+			       required_caps[i].name);
+			return -ENOTSUP;
+		}
+	}
+	ret = ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (ret <= 0)
+		ret = ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (ret > 0 && vm->ncpus > (unsigned int)ret) {
+		pr_err("%u vCPUs requested, KVM allows at most %d", vm->ncpus, ret);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int kvm_set_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
+			uint64_t size, void *host)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		int err = errno;
+
+		pr_err("KVM_SET_USER_MEMORY_REGION(slot %u, %llu MiB): %s", slot,
+		       (unsigned long long)(size >> 20), strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+int kvm_get_supported_cpuid(struct vm *vm)
+{
+	unsigned int n = 128;
+	struct kvm_cpuid2 *c;
+
+	for (;;) {
+		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c)
+			return -ENOMEM;
+		c->nent = n;
+		if (ioctl(vm->sys_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			break;
+		free(c);
+		if (errno != E2BIG || n >= 4096) {
+			pr_err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+			return -errno;
+		}
+		n *= 2;
+	}
+	vm->supported_cpuid = c;
+	return 0;
+}
+
+int kvm_vm_create(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t map_addr = KVM_IDENTITY_MAP_ADDR;
+	int ret;
+
+	vm->vm_fd = -1;
+	vm->sys_fd = kvm_open_dev();
+	if (vm->sys_fd < 0)
+		return vm->sys_fd;
+	ret = kvm_check_caps(vm);
+	if (ret)
+		return ret;
+	vm->vcpu_mmap_size = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->vcpu_mmap_size <= 0) {
+		pr_err("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -EINVAL;
+	}
+	vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		ret = -errno;
+		pr_err("KVM_CREATE_VM: %s", strerror(errno));
+		return ret;
+	}
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0 ||
+	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &map_addr) < 0) {
+		ret = -errno;
+		pr_err("KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return ret;
+	}
+	ret = kvm_set_slot(vm, 0, 0, vm->mem.low_size, vm->mem.host);
+	if (!ret && vm->mem.high_size)
+		ret = kvm_set_slot(vm, 1, MMIO_HOLE_END, vm->mem.high_size,
+				   vm->mem.host + vm->mem.low_size);
+	if (ret)
+		return ret;
+	/* PIC + IOAPIC + LAPICs in the kernel: no exits for EOIs or timers. */
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		ret = -errno;
+		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return ret;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		ret = -errno;
+		pr_err("KVM_CREATE_PIT2: %s", strerror(errno));
+		return ret;
+	}
+	return kvm_get_supported_cpuid(vm);
+}
+
+void kvm_vm_destroy(struct vm *vm)
+{
+	free(vm->supported_cpuid);
+	vm->supported_cpuid = NULL;
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+	vm->vm_fd = vm->sys_fd = -1;
+}

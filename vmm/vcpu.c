@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+#include "vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cpuid.h"
+#include "util.h"
+#include "x86_boot.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+#define MSR_IA32_TSC 0x10
+#define MSR_IA32_SYSENTER_CS 0x174
+#define MSR_IA32_SYSENTER_ESP 0x175
+#define MSR_IA32_SYSENTER_EIP 0x176
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_MISC_ENABLE_FAST_STRING (1ULL << 0)
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SYSCALL_MASK 0xc0000084
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+#define APIC_MODE_NMI 0x4
+#define APIC_MODE_EXTINT 0x7
+
+static vcpu_exit_fn exit_handlers[VCPU_EXIT_REASONS];
+
+int vcpu_set_exit_handler(uint32_t reason, vcpu_exit_fn fn)
+{
+	if (reason >= VCPU_EXIT_REASONS || !fn)
+		return -EINVAL;
+	if (exit_handlers[reason] && exit_handlers[reason] != fn)
+		return -EBUSY;
+	exit_handlers[reason] = fn;
+	return 0;
+}
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig;
+}
+
+int vcpu_signal_setup(void)
+{
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+
+	/* No SA_RESTART: KVM_RUN must return -EINTR. */
+	sigemptyset(&sa.sa_mask);
+	return sigaction(VCPU_KICK_SIGNAL, &sa, NULL) ? -errno : 0;
+}
+
+static int vcpu_set_msrs(struct vcpu *vcpu)
+{
+	static const struct { uint32_t index; uint64_t data; } boot_msrs[] = {
+		{ MSR_IA32_SYSENTER_CS, 0 }, { MSR_IA32_SYSENTER_ESP, 0 },
+		{ MSR_IA32_SYSENTER_EIP, 0 }, { MSR_STAR, 0 }, { MSR_CSTAR, 0 },
+		{ MSR_KERNEL_GS_BASE, 0 }, { MSR_SYSCALL_MASK, 0 }, { MSR_LSTAR, 0 },
+		{ MSR_IA32_TSC, 0 },
+		{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE_FAST_STRING },
+		/* MTRRs enabled, default write-back: guests then map RAM cacheable. */
+		{ MSR_MTRR_DEF_TYPE, (1ULL << 11) | 6 },
+	};
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[ARRAY_SIZE(boot_msrs)];
+	} m;
+	unsigned int i;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = ARRAY_SIZE(boot_msrs);
+	for (i = 0; i < ARRAY_SIZE(boot_msrs); i++) {
+		m.e[i].index = boot_msrs[i].index;
+		m.e[i].data = boot_msrs[i].data;
+	}
+	ret = ioctl(vcpu->fd, KVM_SET_MSRS, &m);
+	if (ret < 0)
+		return -errno;
+	if (ret != (int)ARRAY_SIZE(boot_msrs))
+		pr_warn("vcpu%u: KVM accepted only %d of %zu boot MSRs (MSR 0x%x refused)",
+			vcpu->id, ret, ARRAY_SIZE(boot_msrs), m.e[ret].index);
+	return 0;
+}
+
+static int vcpu_set_fpu(struct vcpu *vcpu)
+{
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+
+	return ioctl(vcpu->fd, KVM_SET_FPU, &fpu) ? -errno : 0;
+}
+
+static void lapic_set_lvt_mode(struct kvm_lapic_state *l, unsigned int reg,
+			       unsigned int mode)
+{
+	uint32_t v;
+
+	memcpy(&v, &l->regs[reg], sizeof(v));
+	v = (v & ~0x700U) | (mode << 8);
+	memcpy(&l->regs[reg], &v, sizeof(v));
+}
+
+/* LINT0 = ExtINT (the PIC), LINT1 = NMI, as firmware leaves them. */
+static int vcpu_setup_lapic(struct vcpu *vcpu)
+{
+	struct kvm_lapic_state l;
+
+	if (ioctl(vcpu->fd, KVM_GET_LAPIC, &l) < 0)
+		return -errno;
+	lapic_set_lvt_mode(&l, APIC_LVT0, APIC_MODE_EXTINT);
+	lapic_set_lvt_mode(&l, APIC_LVT1, APIC_MODE_NMI);
+	return ioctl(vcpu->fd, KVM_SET_LAPIC, &l) ? -errno : 0;
+}
+
+int vcpu_init(struct vcpu *vcpu, struct vm *vm, unsigned int id)
+{
+	struct kvm_cpuid2 *cpuid;
+	int ret;
+
+	memset(vcpu, 0, sizeof(*vcpu));
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (vcpu->fd < 0) {
+		ret = -errno;
+		pr_err("KVM_CREATE_VCPU %u: %s", id, strerror(errno));
+		return ret;
+	}
+	vcpu->run = mmap(NULL, (size_t)vm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		vcpu->run = NULL;
+		return -errno;
+	}
+	cpuid = cpuid_for_vcpu(vm->supported_cpuid, id, vm->ncpus);
+	if (!cpuid)
+		return -ENOMEM;
+	ret = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) ? -errno : 0;
+	free(cpuid);
+	if (ret) {
+		pr_err("vcpu%u: KVM_SET_CPUID2: %s", id, strerror(-ret));
+		return ret;
+	}
+	ret = vcpu_set_msrs(vcpu);
+	if (!ret)
+		ret = vcpu_set_fpu(vcpu);
+	if (!ret)
+		ret = vcpu_setup_lapic(vcpu);
+	if (ret)
+		pr_err("vcpu%u: initial state: %s", id, strerror(-ret));
+	return ret;
+}
+
+int vcpu_set_boot_state(struct vcpu *vcpu, const struct boot_state *bs)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
+	x86_boot_sregs(&sregs, bs->mode);
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
+		return -errno;
+	x86_boot_regs(&regs, bs);
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+	return 0;
+}
+
+static int vcpu_handle_io(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint32_t i;
+
+	if (run->io.data_offset + (uint64_t)run->io.size * run->io.count >
+	    (uint64_t)vcpu->vm->vcpu_mmap_size)
+		return -EINVAL;
+	for (i = 0; i < run->io.count; i++) {
+		iobus_access(&vcpu->vm->pio, run->io.port, data, run->io.size,
+			     run->io.direction == KVM_EXIT_IO_OUT);
+		data += run->io.size;
+	}
+	return 0;
+}
+
+static int vcpu_handle_mmio(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (run->mmio.len > sizeof(run->mmio.data))
+		return -EINVAL;
+	iobus_access(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
+		     run->mmio.len, run->mmio.is_write);
+	return 0;
+}
+
+static void vcpu_fault(struct vcpu *vcpu, const char *what)
+{
+	struct vm *vm = vcpu->vm;
+
+	/* Only the first fault dumps, so the registers match the reason. */
+	if (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+		pr_err("vcpu%u: %s", vcpu->id, what);
+		vcpu_dump_regs(vcpu);
+	}
+	vm_request_stop(vm, VM_STOP_FAULT);
+}
+
+static void vcpu_handle_system_event(struct vcpu *vcpu)
+{
+	switch (vcpu->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		vm_request_stop(vcpu->vm, VM_STOP_POWEROFF);
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		vm_request_stop(vcpu->vm, VM_STOP_REBOOT);
+		break;
+	default:
+		vcpu_fault(vcpu, "guest crash (system event)");
+		break;
+	}
+}
+
+static int vcpu_handle_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	char what[96];
+
+	if (run->exit_reason < VCPU_EXIT_REASONS)
+		vcpu->exits[run->exit_reason]++;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return vcpu_handle_io(vcpu);
+	case KVM_EXIT_MMIO:
+		return vcpu_handle_mmio(vcpu);
+	case KVM_EXIT_INTR:
+	case KVM_EXIT_HLT:
+		return 0;
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_fault(vcpu, "triple fault (KVM_EXIT_SHUTDOWN)");
+		return 0;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_handle_system_event(vcpu);
+		return 0;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(what, sizeof(what), "VM entry failed, hardware reason 0x%llx",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vcpu_fault(vcpu, what);
+		return 0;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(what, sizeof(what), "KVM internal error, suberror %u",
+			 run->internal.suberror);
+		vcpu_fault(vcpu, what);
+		return 0;
+	}
+	if (run->exit_reason < VCPU_EXIT_REASONS && exit_handlers[run->exit_reason])
+		return exit_handlers[run->exit_reason](vcpu);
+	snprintf(what, sizeof(what), "unhandled KVM exit %u (%s)", run->exit_reason,
+		 kvm_exit_name(run->exit_reason));
+	vcpu_fault(vcpu, what);
+	return 0;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
+	pthread_setname_np(pthread_self(), name);
+	while (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				vcpu->run->immediate_exit = 0;
+				continue;
+			}
+			pr_err("vcpu%u: KVM_RUN: %s", vcpu->id, strerror(errno));
+			vm_request_stop(vm, VM_STOP_ERROR);
+			break;
+		}
+		if (vcpu_handle_exit(vcpu) < 0) {
+			pr_err("vcpu%u: failed to handle %s exit", vcpu->id,
+			       kvm_exit_name(vcpu->run->exit_reason));
+			vm_request_stop(vm, VM_STOP_ERROR);
+		}
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *vcpu)
+{
+	int ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+
+	if (ret)
+		return -ret;
+	vcpu->started = true;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (!vcpu->started)
+		return;
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_join(struct vcpu *vcpu)
+{
+	if (vcpu->started)
+		pthread_join(vcpu->thread, NULL);
+	vcpu->started = false;
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, (size_t)vcpu->vm->vcpu_mmap_size);
+	if (vcpu->fd > 0)
+		close(vcpu->fd);
+	vcpu->run = NULL;
+	vcpu->fd = -1;
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/* Human-readable vCPU state for fault reports. */
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "vcpu.h"
+
+static const char *const exit_names[] = {
+	[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+	[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
+	[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_HLT] = "HLT",
+	[KVM_EXIT_MMIO] = "MMIO", [KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN", [KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+	[KVM_EXIT_INTR] = "INTR", [KVM_EXIT_SET_TPR] = "SET_TPR",
+	[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS", [KVM_EXIT_NMI] = "NMI",
+	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR", [KVM_EXIT_OSI] = "OSI",
+	[KVM_EXIT_WATCHDOG] = "WATCHDOG", [KVM_EXIT_EPR] = "EPR",
+	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT", [KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
+	[KVM_EXIT_HYPERV] = "HYPERV",
+};
+
+const char *kvm_exit_name(uint32_t reason)
+{
+	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
+		return exit_names[reason];
+	return "?";
+}
+
+static void dump_seg(char *buf, size_t len, const char *name, const struct kvm_segment *s)
+{
+	snprintf(buf, len, "%-4s sel=%04x base=%016llx limit=%08x type=%x p=%u dpl=%u db=%u s=%u l=%u g=%u",
+		 name, s->selector, (unsigned long long)s->base, s->limit, s->type,
+		 s->present, s->dpl, s->db, s->s, s->l, s->g);
+}
+
+void vcpu_dump_regs(struct vcpu *vcpu)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	char line[160];
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
+		pr_err("vcpu%u: cannot read registers", vcpu->id);
+		return;
+	}
+	pr_err("vcpu%u registers:", vcpu->id);
+	pr_err(" rip=%016llx rsp=%016llx rflags=%016llx",
+	       (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rflags);
+	pr_err(" rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx",
+	       (unsigned long long)r.rax, (unsigned long long)r.rbx,
+	       (unsigned long long)r.rcx, (unsigned long long)r.rdx);
+	pr_err(" rsi=%016llx rdi=%016llx rbp=%016llx r8 =%016llx",
+	       (unsigned long long)r.rsi, (unsigned long long)r.rdi,
+	       (unsigned long long)r.rbp, (unsigned long long)r.r8);
+	pr_err(" r9 =%016llx r10=%016llx r11=%016llx r12=%016llx",
+	       (unsigned long long)r.r9, (unsigned long long)r.r10,
+	       (unsigned long long)r.r11, (unsigned long long)r.r12);
+	pr_err(" r13=%016llx r14=%016llx r15=%016llx",
+	       (unsigned long long)r.r13, (unsigned long long)r.r14, (unsigned long long)r.r15);
+	pr_err(" cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx efer=%016llx",
+	       (unsigned long long)s.cr0, (unsigned long long)s.cr2,
+	       (unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer);
+	dump_seg(line, sizeof(line), "cs", &s.cs);
+	pr_err(" %s", line);
+	dump_seg(line, sizeof(line), "ss", &s.ss);
+	pr_err(" %s", line);
+	dump_seg(line, sizeof(line), "tr", &s.tr);
+	pr_err(" %s", line);
+	pr_err(" gdt=%016llx/%04x idt=%016llx/%04x",
+	       (unsigned long long)s.gdt.base, s.gdt.limit,
+	       (unsigned long long)s.idt.base, s.idt.limit);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtual machine: configuration, KVM handles, guest RAM, the I/O
+ * buses and the stop protocol shared by vCPU threads, devices and the
+ * main thread.
+ *
+ * Stop protocol: anything that wants the VM to end calls vm_request_stop()
+ * with a reason. The first request wins; later ones are ignored. The
+ * main thread, blocked in vm_run(), wakes on stop_efd, kicks every vCPU
+ * out of KVM_RUN, joins them and maps the reason to hvmm's exit status.
+ */
+#ifndef HVMM_VM_H
+#define HVMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "e820.h"
+#include "guest_mem.h"
+#include "iodev.h"
+
+/* Process exit statuses; documented in `hvmm --help` and README.md. */
+enum hvmm_exit {
+	HVMM_EXIT_POWEROFF = 0,    /* guest powered off (ACPI S5) */
+	HVMM_EXIT_ERROR = 1,       /* internal error (KVM or host failure) */
+	HVMM_EXIT_USAGE = 2,       /* bad command line, bad kernel/initrd file */
+	HVMM_EXIT_REBOOT = 3,      /* guest rebooted, --on-reboot exit */
+	HVMM_EXIT_GUEST_FAULT = 4, /* triple fault or unhandled exit */
+	HVMM_EXIT_TIMEOUT = 5,     /* --timeout expired */
+	HVMM_EXIT_SIGNAL = 6,      /* stopped by SIGINT/SIGTERM */
+};
+
+enum vm_stop_reason {
+	VM_RUNNING = 0,
+	VM_STOP_POWEROFF,
+	VM_STOP_REBOOT,
+	VM_STOP_FAULT,
+	VM_STOP_TIMEOUT,
+	VM_STOP_ERROR,
+	VM_STOP_SIGNAL,
+};
+
+enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
+enum reboot_action { ON_REBOOT_EXIT, ON_REBOOT_RESTART };
+
+#define VM_MAX_CPUS 64
+
+struct vm_config {
+	uint64_t mem_size;
+	unsigned int ncpus;
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	enum serial_mode serial;
+	const char *serial_path;
+	enum reboot_action on_reboot;
+	unsigned int timeout_s;  /* 0 = none */
+	bool stats;              /* print exit statistics at the end */
+};
+
+struct vcpu;
+struct uart;
+struct pm;
+
+struct vm {
+	const struct vm_config *cfg;
+	int sys_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+	struct guest_mem mem;
+	struct e820_map e820;
+	struct io_bus pio;
+	struct io_bus mmio;
+	unsigned int ncpus;
+	struct vcpu *vcpus;
+	void *supported_cpuid;   /* struct kvm_cpuid2 * */
+
+	int stop_efd;
+	int stop_reason;         /* enum vm_stop_reason, first writer wins */
+	unsigned int stop_vcpu;  /* vCPU that requested a fault stop */
+
+	struct uart *com1;
+	struct pm *pm;
+};
+
+/* Request the VM to stop. Thread-safe; only the first request counts. */
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
+
+/* Assert or deassert an ISA interrupt line on the in-kernel PIC/IOAPIC. */
+int vm_irq_line(struct vm *vm, unsigned int irq, int level);
+
+/*
+ * Build and run one VM to completion. Returns an enum hvmm_exit value.
+ * With --on-reboot restart, a guest reboot builds a fresh VM.
+ */
+int vm_main(const struct vm_config *cfg);
+
+#endif
