@@ -21,7 +21,7 @@ O ?= build
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -I. -Ivmm -MMD -MP $(WARNINGS)
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -I. -Ivmm -Idevices -MMD -MP $(WARNINGS)
 
 LIB_SRCS := $(sort $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c devices/*.c devices/*/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PC platform devices a Linux guest touches besides the UART:
+ * the ACPI power-management block and reset register (power off and
+ * reboot), the i8042 controller (only its reset line), the RTC/CMOS
+ * (host wall-clock time and the memory size firmware reads) and the
+ * POST debug port. Each lives in its own file; this header is their
+ * shared registration surface.
+ */
+#ifndef HVMM_LEGACY_H
+#define HVMM_LEGACY_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+/* Fixed port assignments, mirrored into the FADT by vm.c. */
+#define PM_EVT_PORT 0x600     /* PM1a_EVT_BLK, 4 bytes */
+#define PM_CNT_PORT 0x604     /* PM1a_CNT_BLK, 2 bytes */
+#define PM_RESET_PORT 0xcf9   /* FADT RESET_REG */
+#define PM_RESET_VALUE 0x06
+#define PM_SCI_IRQ 9
+#define PM_S5_SLP_TYP 5
+#define COM1_PORT 0x3f8
+#define COM1_IRQ 4
+
+/* ACPI PM1 event/control registers and the reset register. */
+struct pm {
+	pthread_mutex_t lock;
+	struct vm *vm;
+	uint16_t sts, en, cnt;
+};
+int pm_setup(struct vm *vm, struct pm *pm);
+
+/* i8042: status/data ports; command 0xfe and output-port bit 0 reset. */
+struct i8042 {
+	pthread_mutex_t lock;
+	struct vm *vm;
+	uint8_t status, ctr, out, pending_cmd;
+	bool obf;
+};
+int i8042_setup(struct vm *vm, struct i8042 *k);
+
+/* RTC and CMOS NVRAM at ports 0x70/0x71. */
+struct rtc {
+	pthread_mutex_t lock;
+	uint8_t index;
+	uint8_t cmos[128];
+	int64_t offset_s;     /* guest-set time minus host time */
+};
+int rtc_setup(struct vm *vm, struct rtc *rtc);
+/* Fill the CMOS memory-size and CPU-count bytes firmware reads. */
+void rtc_set_memory(struct rtc *rtc, uint64_t low_ram, uint64_t high_ram, unsigned int ncpus);
+/* Read one CMOS register as the guest would (time fields computed now). */
+uint8_t rtc_read_reg(struct rtc *rtc, uint8_t reg);
+void rtc_write_reg(struct rtc *rtc, uint8_t reg, uint8_t val);
+
+/* Port 0x80: POST codes and I/O delays, silently absorbed. */
+int debugport_setup(struct vm *vm);
+
+#endif

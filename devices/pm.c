@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ACPI fixed-hardware power management, the subset an OS uses to power
+ * off and reboot: PM1a status/enable, PM1a control with SLP_TYP/SLP_EN,
+ * and the FADT reset register.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "legacy.h"
+#include "util.h"
+#include "vm.h"
+
+#define PM1_SCI_EN (1U << 0)
+#define PM1_SLP_TYP_SHIFT 10
+#define PM1_SLP_TYP_MASK (7U << PM1_SLP_TYP_SHIFT)
+#define PM1_SLP_EN (1U << 13)
+#define RESET_CPU (1U << 2)
+
+static void put_le(uint8_t *data, unsigned int len, uint32_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		data[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_le(const uint8_t *data, unsigned int len)
+{
+	uint32_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < len && i < 4; i++)
+		v |= (uint32_t)data[i] << (8 * i);
+	return v;
+}
+
+static void pm_evt_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
+{
+	struct pm *pm = opaque;
+	uint32_t both;
+
+	pthread_mutex_lock(&pm->lock);
+	both = pm->sts | ((uint32_t)pm->en << 16);
+	pthread_mutex_unlock(&pm->lock);
+	put_le(data, len, both >> (8 * off));
+}
+
+static void pm_evt_write(void *opaque, uint64_t off, const uint8_t *data, unsigned int len)
+{
+	struct pm *pm = opaque;
+	uint32_t v = get_le(data, len) << (8 * off);
+	uint32_t mask = (len >= 4 ? 0xffffffffU : ((1U << (8 * len)) - 1)) << (8 * off);
+
+	pthread_mutex_lock(&pm->lock);
+	/* Status bits are write-one-to-clear; enable bits are plain. */
+	pm->sts &= (uint16_t)~(v & mask & 0xffff);
+	if (mask >> 16)
+		pm->en = (uint16_t)((pm->en & ~(mask >> 16)) | ((v >> 16) & (mask >> 16)));
+	pthread_mutex_unlock(&pm->lock);
+}
+
+static void pm_cnt_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
+{
+	struct pm *pm = opaque;
+	uint16_t v;
+
+	pthread_mutex_lock(&pm->lock);
+	/* SMI_CMD is 0 in the FADT: ACPI mode is on from reset, SCI_EN reads 1. */
+	v = pm->cnt | PM1_SCI_EN;
+	pthread_mutex_unlock(&pm->lock);
+	put_le(data, len, (uint32_t)v >> (8 * off));
+}
+
+static void pm_cnt_write(void *opaque, uint64_t off, const uint8_t *data, unsigned int len)
+{
+	struct pm *pm = opaque;
+	unsigned int i, typ;
+	uint16_t v;
+
+	pthread_mutex_lock(&pm->lock);
+	v = pm->cnt;
+	/* Merge byte-wise: a byte write to the high half carries SLP_EN alone. */
+	for (i = 0; i < len && off + i < 2; i++)
+		v = (uint16_t)((v & ~(0xffU << (8 * (off + i)))) |
+			       ((unsigned int)data[i] << (8 * (off + i))));
+	pm->cnt = (uint16_t)(v & ~PM1_SLP_EN);
+	pthread_mutex_unlock(&pm->lock);
+	if (!(v & PM1_SLP_EN))
+		return;
+	typ = (v & PM1_SLP_TYP_MASK) >> PM1_SLP_TYP_SHIFT;
+	if (typ == PM_S5_SLP_TYP) {
+		pr_info("guest entered S5 (soft off)");
+		vm_request_stop(pm->vm, VM_STOP_POWEROFF);
+	} else {
+		pr_err_rl("guest requested unsupported sleep type %u; ignored", typ);
+	}
+}
+
+static void pm_reset_write(void *opaque, uint64_t off, const uint8_t *data, unsigned int len)
+{
+	struct pm *pm = opaque;
+
+	if (data[0] & RESET_CPU) {
+		pr_info("guest reset through port 0x%x", PM_RESET_PORT);
+		vm_request_stop(pm->vm, VM_STOP_REBOOT);
+	}
+}
+
+static const struct iodev_ops pm_evt_ops = { .read = pm_evt_read, .write = pm_evt_write };
+static const struct iodev_ops pm_cnt_ops = { .read = pm_cnt_read, .write = pm_cnt_write };
+static const struct iodev_ops pm_reset_ops = { .write = pm_reset_write };
+
+int pm_setup(struct vm *vm, struct pm *pm)
+{
+	int ret;
+
+	memset(pm, 0, sizeof(*pm));
+	pthread_mutex_init(&pm->lock, NULL);
+	pm->vm = vm;
+	ret = iobus_register(&vm->pio, PM_EVT_PORT, 4, &pm_evt_ops, pm, "pm1a-evt");
+	if (!ret)
+		ret = iobus_register(&vm->pio, PM_CNT_PORT, 2, &pm_cnt_ops, pm, "pm1a-cnt");
+	if (!ret)
+		ret = iobus_register(&vm->pio, PM_RESET_PORT, 1, &pm_reset_ops, pm, "reset");
+	return ret;
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum {
+	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
+	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS,
+};
+
+static const struct option run_opts[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "append", required_argument, NULL, OPT_CMDLINE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *f)
+{
+	fprintf(f,
+"usage: hvmm run --kernel FILE [options]\n"
+"       hvmm --help | --version\n"
+"\n"
+"Boot a kernel on KVM. FILE may be a Linux bzImage, an ELF kernel (vmlinux\n"
+"with a PVH note, or a plain 64-bit ELF) or a Multiboot v1 kernel.\n"
+"\n"
+"options for run:\n"
+"  --kernel FILE        kernel image (required)\n"
+"  --initrd FILE        initial ramdisk (Linux) or first module (Multiboot)\n"
+"  --cmdline STRING     kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")\n"
+"  --mem SIZE           guest RAM, e.g. 512M, 2G (default 512M; 16M..1T, 2M multiple)\n"
+"  --cpus N             vCPUs, 1..%d (default 1)\n"
+"  --serial MODE        COM1 output: stdio (default), file:PATH, none\n"
+"  --on-reboot ACTION   exit (default) or restart when the guest reboots\n"
+"  --timeout SECONDS    stop the guest after SECONDS (exit status 5)\n"
+"  --stats              print VM-exit statistics at the end\n"
+"  -v, --verbose        more log output (repeat for debug)\n"
+"  -q, --quiet          errors only\n"
+"\n"
+"exit status:\n"
+"  0  the guest powered off\n"
+"  1  internal error (KVM or host failure)\n"
+"  2  bad command line, or a kernel/initrd that cannot be loaded\n"
+"  3  the guest rebooted (with --on-reboot exit)\n"
+"  4  the guest crashed: triple fault or unhandled exit (registers are printed)\n"
+"  5  --timeout expired\n"
+"  6  stopped by SIGINT or SIGTERM\n",
+		VM_MAX_CPUS);
+}
+
+static int cli_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cli_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	switch (c) {
+	case OPT_KERNEL:
+		cfg->kernel = arg;
+		break;
+	case OPT_INITRD:
+		cfg->initrd = arg;
+		break;
+	case OPT_CMDLINE:
+		cfg->cmdline = arg;
+		break;
+	case OPT_MEM:
+		if (parse_size(arg, &cfg->mem_size))
+			return cli_err(err, errlen, "--mem: '%s' is not a size like 512M or 2G", arg);
+		if (cfg->mem_size < 16 * MiB || cfg->mem_size > 1024 * GiB ||
+		    cfg->mem_size % (2 * MiB))
+			return cli_err(err, errlen,
+				       "--mem: %s is out of range (16M..1T, a multiple of 2M)", arg);
+		break;
+	case OPT_CPUS:
+		if (parse_uint(arg, 1, VM_MAX_CPUS, &v))
+			return cli_err(err, errlen, "--cpus: '%s' is not a number from 1 to %d",
+				       arg, VM_MAX_CPUS);
+		cfg->ncpus = (unsigned int)v;
+		break;
+	case OPT_SERIAL:
+		if (!strcmp(arg, "stdio")) {
+			cfg->serial = SERIAL_STDIO;
+		} else if (!strcmp(arg, "none")) {
+			cfg->serial = SERIAL_NONE;
+		} else if (!strncmp(arg, "file:", 5) && arg[5]) {
+			cfg->serial = SERIAL_FILE;
+			cfg->serial_path = arg + 5;
+		} else {
+			return cli_err(err, errlen,
+				       "--serial: '%s' is not stdio, none or file:PATH", arg);
+		}
+		break;
+	case OPT_ON_REBOOT:
+		if (!strcmp(arg, "exit"))
+			cfg->on_reboot = ON_REBOOT_EXIT;
+		else if (!strcmp(arg, "restart"))
+			cfg->on_reboot = ON_REBOOT_RESTART;
+		else
+			return cli_err(err, errlen, "--on-reboot: '%s' is not exit or restart", arg);
+		break;
+	case OPT_TIMEOUT:
+		if (parse_uint(arg, 1, 7 * 24 * 3600, &v))
+			return cli_err(err, errlen, "--timeout: '%s' is not a number of seconds", arg);
+		cfg->timeout_s = (unsigned int)v;
+		break;
+	case OPT_STATS:
+		cfg->stats = true;
+		break;
+	case 'v':
+		if (log_level < LOG_DEBUG)
+			log_level++;
+		break;
+	case 'q':
+		log_level = LOG_ERR;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen)
+{
+	int c, ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = CLI_DEFAULT_MEM;
+	cfg->ncpus = 1;
+	cfg->cmdline = CLI_DEFAULT_CMDLINE;
+	cfg->serial = SERIAL_STDIO;
+	err[0] = 0;
+	optind = 0; /* full reset: callers (tests) parse more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vqh", run_opts, NULL)) != -1) {
+		if (c == 'h') {
+			cli_usage(stdout);
+			return CLI_HELP;
+		}
+		if (c == '?' || c == ':') {
+			if (optopt)
+				return cli_err(err, errlen, "option -%c is unknown or needs a value",
+					       optopt);
+			return cli_err(err, errlen, "unknown option or missing value: '%s'",
+				       argv[optind - 1]);
+		}
+		ret = cli_opt(c, optarg, cfg, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return cli_err(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (!cfg->kernel)
+		return cli_err(err, errlen, "--kernel FILE is required");
+	return CLI_RUN;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command-line parsing for `hvmm run`. Pure: no I/O besides the usage
+ * text, so the unit tests can drive it with any argv.
+ */
+#ifndef HVMM_CLI_H
+#define HVMM_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "vm.h"
+
+#define HVMM_VERSION "0.1.0"
+#define CLI_DEFAULT_MEM (512ULL << 20)
+#define CLI_DEFAULT_CMDLINE "console=ttyS0 panic=-1"
+
+enum cli_result {
+	CLI_RUN = 0,   /* cfg is complete; boot it */
+	CLI_HELP = 1,  /* help or version was printed; exit 0 */
+};
+
+/*
+ * Parse the options that follow `hvmm run`. argv[0] is the subcommand
+ * name. Returns CLI_RUN or CLI_HELP, or -EINVAL with a one-line reason
+ * in `err`. Strings in cfg point into argv.
+ */
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen);
+
+void cli_usage(FILE *f);
+
+#endif

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+/* hvmm's entry point: subcommand dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+#include "vm.h"
+
+static int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	char err[256];
+	int ret = cli_parse_run(argc, argv, &cfg, err, sizeof(err));
+
+	if (ret == CLI_HELP)
+		return 0;
+	if (ret < 0) {
+		pr_err("%s (see hvmm --help)", err);
+		return HVMM_EXIT_USAGE;
+	}
+	return vm_main(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cli_usage(stderr);
+		return HVMM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		cli_usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("hvmm %s\n", HVMM_VERSION);
+		return 0;
+	}
+	pr_err("unknown command '%s' (see hvmm --help)", argv[1]);
+	return HVMM_EXIT_USAGE;
+}

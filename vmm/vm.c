@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Building a VM from its configuration and running it to a stop.
+ *
+ * Order matters for error reporting: everything that depends only on
+ * the user's input (RAM size, kernel and initrd files, command line) is
+ * checked before /dev/kvm is opened, so a bad kernel file gets exit
+ * status 2 and a one-line reason on any machine, KVM or not.
+ */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "acpi/acpi.h"
+#include "kvm.h"
+#include "layout.h"
+#include "legacy.h"
+#include "loader/loader.h"
+#include "uart.h"
+#include "util.h"
+#include "vcpu.h"
+#include "x86_boot.h"
+
+/* Device state that lives exactly as long as one VM instance. */
+struct vm_devices {
+	struct uart com1;
+	struct pm pm;
+	struct i8042 kbc;
+	struct rtc rtc;
+};
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
+{
+	int expected = VM_RUNNING;
+	uint64_t one = 1;
+
+	if (!__atomic_compare_exchange_n(&vm->stop_reason, &expected, (int)reason,
+					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	if (vm->stop_efd >= 0 && write(vm->stop_efd, &one, sizeof(one)) < 0)
+		pr_err("cannot wake the main thread: %s", strerror(errno));
+}
+
+int vm_irq_line(struct vm *vm, unsigned int irq, int level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0) {
+		pr_err_rl("KVM_IRQ_LINE %u: %s", irq, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void com1_set_irq(void *opaque, int level)
+{
+	vm_irq_line(opaque, COM1_IRQ, level);
+}
+
+static int vm_load_file(const char *what, const char *path, uint8_t **buf, size_t *len)
+{
+	int ret = read_file(path, buf, len);
+
+	if (ret)
+		pr_err("cannot read %s '%s': %s", what, path,
+		       ret == -EINVAL ? "not a regular file" : strerror(-ret));
+	return ret;
+}
+
+/* Guest-visible platform description, independent of KVM. */
+static int vm_build_platform(struct vm *vm, struct boot_state *bs)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct acpi_config acfg = {
+		.ncpus = cfg->ncpus,
+		.ioapic_addr = IOAPIC_BASE,
+		.lapic_addr = LAPIC_BASE,
+		.sci_irq = PM_SCI_IRQ,
+		.pm1a_evt_port = PM_EVT_PORT,
+		.pm1a_cnt_port = PM_CNT_PORT,
+		.reset_port = PM_RESET_PORT,
+		.reset_value = PM_RESET_VALUE,
+		.s5_slp_typ = PM_S5_SLP_TYP,
+		.com1_port = cfg->serial == SERIAL_NONE ? 0 : COM1_PORT,
+		.com1_irq = COM1_IRQ,
+	};
+	struct load_params lp = {
+		.kernel_path = cfg->kernel,
+		.initrd_path = cfg->initrd,
+		.cmdline = cfg->cmdline ? cfg->cmdline : "",
+		.mem = &vm->mem,
+		.e820 = &vm->e820,
+	};
+	uint8_t *kernel = NULL, *initrd = NULL;
+	char err[256] = "";
+	ssize_t acpi_len;
+	int ret;
+
+	ret = gmem_init(&vm->mem, cfg->mem_size);
+	if (ret) {
+		pr_err("cannot allocate %llu MiB of guest RAM: %s",
+		       (unsigned long long)(cfg->mem_size >> 20), strerror(-ret));
+		return ret == -EINVAL ? -EINVAL : -ENOMEM;
+	}
+	ret = e820_build(&vm->e820, &vm->mem);
+	if (ret)
+		return ret;
+	acpi_len = acpi_build(gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE), ACPI_SIZE,
+			      ACPI_BASE, &acfg);
+	if (acpi_len < 0) {
+		pr_err("building ACPI tables: %s", strerror((int)-acpi_len));
+		return (int)acpi_len;
+	}
+	lp.rsdp_gpa = ACPI_BASE;
+	ret = x86_boot_write_tables(&vm->mem);
+	if (ret)
+		return ret;
+	ret = vm_load_file("kernel", cfg->kernel, &kernel, &lp.kernel_len);
+	if (ret)
+		goto out;
+	lp.kernel = kernel;
+	if (cfg->initrd) {
+		ret = vm_load_file("initrd", cfg->initrd, &initrd, &lp.initrd_len);
+		if (ret)
+			goto out;
+		lp.initrd = initrd;
+	}
+	ret = loader_load(&lp, bs, err, sizeof(err));
+	if (ret)
+		pr_err("%s: %s", cfg->kernel, err[0] ? err : strerror(-ret));
+out:
+	free(kernel);
+	free(initrd);
+	/* Everything here is the user's input: report it as a usage error. */
+	return ret ? -EINVAL : 0;
+}
+
+static int vm_setup_devices(struct vm *vm, struct vm_devices *dev, int serial_fd)
+{
+	int ret;
+
+	iobus_init(&vm->pio, IO_SPACE_PIO);
+	iobus_init(&vm->mmio, IO_SPACE_MMIO);
+	if (vm->cfg->serial != SERIAL_NONE) {
+		uart_init(&dev->com1, serial_fd, com1_set_irq, vm);
+		vm->com1 = &dev->com1;
+		ret = iobus_register(&vm->pio, COM1_PORT, UART_NR_REGS, &uart_ops,
+				     &dev->com1, "com1");
+		if (ret)
+			return ret;
+	}
+	vm->pm = &dev->pm;
+	ret = pm_setup(vm, &dev->pm);
+	if (!ret)
+		ret = i8042_setup(vm, &dev->kbc);
+	if (!ret)
+		ret = rtc_setup(vm, &dev->rtc);
+	if (!ret)
+		ret = debugport_setup(vm);
+	if (!ret)
+		rtc_set_memory(&dev->rtc, vm->mem.low_size, vm->mem.high_size, vm->ncpus);
+	if (ret)
+		pr_err("registering devices: %s", strerror(-ret));
+	return ret;
+}
+
+static int vm_open_serial(const struct vm_config *cfg)
+{
+	int fd;
+
+	switch (cfg->serial) {
+	case SERIAL_STDIO:
+		return STDOUT_FILENO;
+	case SERIAL_FILE:
+		fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			pr_err("cannot open serial output '%s': %s", cfg->serial_path,
+			       strerror(errno));
+		return fd < 0 ? -errno : fd;
+	default:
+		return -1;
+	}
+}
+
+/* Host terminal input goes to COM1; a tty is put in raw mode but keeps ^C. */
+struct vm_console {
+	bool active;
+	bool raw;
+	struct termios saved;
+	uint8_t pending[256];
+	size_t pending_len;
+};
+
+static void console_start(struct vm_console *c, const struct vm *vm)
+{
+	struct termios t;
+
+	memset(c, 0, sizeof(*c));
+	c->active = vm->com1 && vm->cfg->serial == SERIAL_STDIO;
+	if (!c->active || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &c->saved))
+		return;
+	t = c->saved;
+	t.c_iflag &= ~(tcflag_t)(ICRNL | IXON);
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | IEXTEN);
+	if (!tcsetattr(STDIN_FILENO, TCSANOW, &t))
+		c->raw = true;
+}
+
+static void console_stop(struct vm_console *c)
+{
+	if (c->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &c->saved);
+	c->raw = false;
+}
+
+static void console_input(struct vm_console *c, struct vm *vm)
+{
+	ssize_t n;
+	size_t took;
+
+	if (!c->pending_len) {
+		n = read(STDIN_FILENO, c->pending, sizeof(c->pending));
+		if (n <= 0) {
+			if (n == 0 || (errno != EINTR && errno != EAGAIN))
+				c->active = false; /* EOF: the guest just gets no more input */
+			return;
+		}
+		c->pending_len = (size_t)n;
+	}
+	took = uart_receive(vm->com1, c->pending, c->pending_len);
+	memmove(c->pending, c->pending + took, c->pending_len - took);
+	c->pending_len -= took;
+}
+
+/* Wait for a stop request, feeding console input and watching the deadline. */
+static void vm_wait(struct vm *vm, int sig_fd)
+{
+	const struct vm_config *cfg = vm->cfg;
+	uint64_t deadline = cfg->timeout_s ? monotonic_ms() + cfg->timeout_s * 1000ULL : 0;
+	struct vm_console con;
+
+	console_start(&con, vm);
+	while (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+		struct pollfd p[3] = {
+			{ .fd = vm->stop_efd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = con.active && !con.pending_len ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		int timeout = -1;
+
+		if (deadline) {
+			uint64_t now = monotonic_ms();
+
+			if (now >= deadline) {
+				pr_err("guest still running after --timeout %u s; stopping it",
+				       cfg->timeout_s);
+				vm_request_stop(vm, VM_STOP_TIMEOUT);
+				break;
+			}
+			timeout = (int)MIN(deadline - now, 1000000ULL);
+		}
+		/* Input waiting for FIFO space is retried on a short tick. */
+		if (con.pending_len)
+			timeout = timeout < 0 ? 10 : MIN(timeout, 10);
+		if (poll(p, 3, timeout) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				pr_warn("received signal %u; stopping the VM", si.ssi_signo);
+				vm_request_stop(vm, VM_STOP_SIGNAL);
+			}
+		}
+		if ((p[2].revents & (POLLIN | POLLHUP)) || con.pending_len)
+			console_input(&con, vm);
+	}
+	console_stop(&con);
+}
+
+static void vm_print_stats(struct vm *vm)
+{
+	uint64_t total[VCPU_EXIT_REASONS] = { 0 }, sum = 0;
+	unsigned int i, r;
+
+	for (i = 0; i < vm->ncpus; i++)
+		for (r = 0; r < VCPU_EXIT_REASONS; r++)
+			total[r] += vm->vcpus[i].exits[r];
+	for (r = 0; r < VCPU_EXIT_REASONS; r++) {
+		if (!total[r])
+			continue;
+		fprintf(stderr, "hvmm: stats: exits %-12s %llu\n", kvm_exit_name(r),
+			(unsigned long long)total[r]);
+		sum += total[r];
+	}
+	fprintf(stderr, "hvmm: stats: exits total        %llu\n", (unsigned long long)sum);
+	fprintf(stderr, "hvmm: stats: unclaimed pio %lu mmio %lu\n",
+		vm->pio.unclaimed_count, vm->mmio.unclaimed_count);
+	if (vm->com1)
+		fprintf(stderr, "hvmm: stats: serial bytes out  %llu\n",
+			(unsigned long long)vm->com1->tx_bytes);
+}
+
+static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd)
+{
+	struct vm vm = { .cfg = cfg, .ncpus = cfg->ncpus, .sys_fd = -1, .vm_fd = -1,
+			 .stop_efd = -1 };
+	struct vm_devices *dev = calloc(1, sizeof(*dev));
+	enum vm_stop_reason reason = VM_STOP_ERROR;
+	struct boot_state bs;
+	unsigned int i;
+	int serial_fd = -1, ret;
+
+	if (!dev)
+		return VM_STOP_ERROR;
+	ret = vm_build_platform(&vm, &bs);
+	if (ret) {
+		reason = ret == -EINVAL ? VM_RUNNING /* usage */ : VM_STOP_ERROR;
+		goto out;
+	}
+	serial_fd = vm_open_serial(cfg);
+	if (cfg->serial != SERIAL_NONE && serial_fd < 0) {
+		reason = VM_RUNNING;
+		goto out;
+	}
+	if (kvm_vm_create(&vm))
+		goto out;
+	if (vm_setup_devices(&vm, dev, serial_fd))
+		goto out;
+	vm.vcpus = calloc(vm.ncpus, sizeof(*vm.vcpus));
+	vm.stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (!vm.vcpus || vm.stop_efd < 0)
+		goto out;
+	for (i = 0; i < vm.ncpus; i++)
+		if (vcpu_init(&vm.vcpus[i], &vm, i))
+			goto out;
+	if (vcpu_set_boot_state(&vm.vcpus[0], &bs)) {
+		pr_err("cannot set the boot vCPU state");
+		goto out;
+	}
+	pr_info("booting %s (%s) with %u vCPU(s), %llu MiB", cfg->kernel,
+		loader_format_name(bs.fmt), vm.ncpus, (unsigned long long)(cfg->mem_size >> 20));
+	for (i = 0; i < vm.ncpus; i++) {
+		if (vcpu_start(&vm.vcpus[i])) {
+			vm_request_stop(&vm, VM_STOP_ERROR);
+			break;
+		}
+	}
+	vm_wait(&vm, sig_fd);
+	for (i = 0; i < vm.ncpus; i++)
+		vcpu_kick(&vm.vcpus[i]);
+	for (i = 0; i < vm.ncpus; i++)
+		vcpu_join(&vm.vcpus[i]);
+	reason = (enum vm_stop_reason)vm.stop_reason;
+	if (cfg->stats)
+		vm_print_stats(&vm);
+out:
+	if (vm.vcpus) {
+		for (i = 0; i < vm.ncpus; i++)
+			if (vm.vcpus[i].vm)
+				vcpu_destroy(&vm.vcpus[i]);
+		free(vm.vcpus);
+	}
+	if (vm.stop_efd >= 0)
+		close(vm.stop_efd);
+	kvm_vm_destroy(&vm);
+	if (serial_fd > STDERR_FILENO)
+		close(serial_fd);
+	if (vm.com1)
+		uart_destroy(vm.com1);
+	gmem_free(&vm.mem);
+	free(dev);
+	return reason;
+}
+
+static int vm_exit_status(enum vm_stop_reason r)
+{
+	switch (r) {
+	case VM_RUNNING: return HVMM_EXIT_USAGE;
+	case VM_STOP_POWEROFF: return HVMM_EXIT_POWEROFF;
+	case VM_STOP_REBOOT: return HVMM_EXIT_REBOOT;
+	case VM_STOP_FAULT: return HVMM_EXIT_GUEST_FAULT;
+	case VM_STOP_TIMEOUT: return HVMM_EXIT_TIMEOUT;
+	case VM_STOP_SIGNAL: return HVMM_EXIT_SIGNAL;
+	default: return HVMM_EXIT_ERROR;
+	}
+}
+
+int vm_main(const struct vm_config *cfg)
+{
+	enum vm_stop_reason r;
+	sigset_t set;
+	int sig_fd;
+
+	/* SIGINT/SIGTERM are read from a signalfd; vCPU threads inherit the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) || vcpu_signal_setup())
+		return HVMM_EXIT_ERROR;
+	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sig_fd < 0)
+		return HVMM_EXIT_ERROR;
+	for (;;) {
+		r = vm_run_once(cfg, sig_fd);
+		if (r != VM_STOP_REBOOT || cfg->on_reboot != ON_REBOOT_RESTART)
+			break;
+		pr_info("guest rebooted; restarting (--on-reboot restart)");
+	}
+	close(sig_fd);
+	return vm_exit_status(r);
+}
