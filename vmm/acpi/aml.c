@@ -208,7 +208,8 @@ static void close_with_pkglen(struct aml *a, size_t start,
 		set_err(a, plen);
 		return;
 	}
-	memcpy(hdr + plen, pre, n);
+	if (n)
+		memcpy(hdr + plen, pre, n);
 	insert(a, start, hdr, (size_t)plen + n);
 }
 
