@@ -74,13 +74,14 @@ static int bz_parse(const struct load_params *p, struct setup_header *hdr,
 		return loader_fail(p, err, errlen, -ENOEXEC,
 				   "boot protocol %u.%02u is too old (need 2.06+)",
 				   hdr->version >> 8, hdr->version & 0xff);
+	/* A 2.12+ header must actually contain the fields 2.12 defines. */
+	if (hdr->version >= 0x020c && lay->hdr_end < HDR_MIN_END)
+		return loader_fail(p, err, errlen, -ENOEXEC,
+				   "setup header ends at 0x%zx, before the 2.12 fields", lay->hdr_end);
 	if (hdr->version < 0x020c || !(hdr->xloadflags & XLF_KERNEL_64))
 		return loader_fail(p, err, errlen, -ENOEXEC,
 				   "kernel has no 64-bit entry point (boot protocol %u.%02u, xloadflags 0x%x; need 2.12+ with XLF_KERNEL_64)",
 				   hdr->version >> 8, hdr->version & 0xff, hdr->xloadflags);
-	if (lay->hdr_end < HDR_MIN_END)
-		return loader_fail(p, err, errlen, -ENOEXEC,
-				   "setup header ends at 0x%zx, before the 2.12 fields", lay->hdr_end);
 	if (!(hdr->loadflags & LOADED_HIGH))
 		return loader_fail(p, err, errlen, -ENOEXEC,
 				   "kernel is not loaded high (zImage) and is not supported");
