@@ -6,9 +6,20 @@
  * processor driver (C/P-states, hotplug), which a VM does not need.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "acpi/acpi_tables.h"
+
+/*
+ * Overrides describe ISA IRQs only. An SCI above 15 is a plain GSI, and
+ * without an override Linux programs it level/active-low (the PCI
+ * convention), so a device using one must drive it that way.
+ */
+static bool sci_is_isa(const struct acpi_config *cfg)
+{
+	return cfg->sci_irq && cfg->sci_irq < 16;
+}
 
 static size_t madt_size(const struct acpi_config *cfg)
 {
@@ -16,7 +27,7 @@ static size_t madt_size(const struct acpi_config *cfg)
 
 	n += cfg->ncpus * sizeof(struct madt_lapic);
 	n += sizeof(struct madt_ioapic);
-	n += (cfg->sci_irq ? 2 : 1) * sizeof(struct madt_iso);
+	n += (sci_is_isa(cfg) ? 2 : 1) * sizeof(struct madt_iso);
 	n += sizeof(struct madt_lapic_nmi);
 	return n;
 }
@@ -87,9 +98,10 @@ ssize_t acpi_build_madt(uint8_t *out, size_t room,
 	put_iso(&p, 0, 2, 0 /* bus default: edge, active high */);
 	/*
 	 * The SCI is level-triggered, active high, like on PIIX4/QEMU.
-	 * Without this ISO Linux would assume ISA defaults (edge) for it.
+	 * Without this ISO Linux would program it level/active-low and
+	 * see an idle (low) line as a stuck interrupt.
 	 */
-	if (cfg->sci_irq)
+	if (sci_is_isa(cfg))
 		put_iso(&p, cfg->sci_irq, cfg->sci_irq,
 			MPS_POLARITY_HIGH | MPS_TRIGGER_LEVEL);
 
