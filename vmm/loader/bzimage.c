@@ -138,6 +138,18 @@ static void bz_zero_page(const struct load_params *p, const struct bz_layout *la
 	/* Copy the header as the kernel wrote it, then fill in our part. */
 	memcpy(&bp->hdr, p->kernel + HDR_OFF, lay->hdr_end - HDR_OFF);
 	version = bp->hdr.version;
+	/*
+	 * Fields the loader owns must not keep whatever the file carried:
+	 * a stray setup_data pointer or ramdisk would be followed by the
+	 * kernel, a non-zero subarch would make it boot as something else.
+	 */
+	bp->hdr.ramdisk_image = 0;
+	bp->hdr.ramdisk_size = 0;
+	bp->hdr.setup_data = 0;
+	bp->hdr.hardware_subarch = 0; /* X86_SUBARCH_PC */
+	bp->hdr.hardware_subarch_data = 0;
+	bp->hdr.ext_loader_ver = 0;
+	bp->hdr.ext_loader_type = 0;
 	bp->hdr.type_of_loader = LINUX_LOADER_ID;
 	bp->hdr.loadflags |= CAN_USE_HEAP;
 	bp->hdr.heap_end_ptr = LINUX_HEAP_END;
