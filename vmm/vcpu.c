@@ -186,6 +186,10 @@ static int vcpu_handle_io(struct vcpu *vcpu)
 	if (run->io.data_offset + (uint64_t)run->io.size * run->io.count >
 	    (uint64_t)vcpu->vm->vcpu_mmap_size)
 		return -EINVAL;
+	if (log_level >= LOG_DEBUG)
+		pr_debug("vcpu%u: %s port 0x%x size %u count %u first 0x%x", vcpu->id,
+			 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
+			 run->io.size, run->io.count, data[0]);
 	for (i = 0; i < run->io.count; i++) {
 		iobus_access(&vcpu->vm->pio, run->io.port, data, run->io.size,
 			     run->io.direction == KVM_EXIT_IO_OUT);

@@ -139,7 +139,7 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 	}
 	ret = loader_load(&lp, bs, err, sizeof(err));
 	if (ret)
-		pr_err("%s: %s", cfg->kernel, err[0] ? err : strerror(-ret));
+		pr_err("%s", err[0] ? err : strerror(-ret));
 out:
 	free(kernel);
 	free(initrd);
