@@ -35,6 +35,8 @@ static const struct kvm_cap_req required_caps[] = {
 #undef CAP
 
 /* Where KVM keeps its private real-mode TSS and identity map (Intel). */
+#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
+
 #define KVM_TSS_ADDR 0xfffbd000ULL
 #define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
 
@@ -120,6 +122,17 @@ int kvm_get_supported_cpuid(struct vm *vm)
 			return -errno;
 		}
 		n *= 2;
+	}
+	/*
+	 * KVM never reports the TSC-deadline timer here (api.rst): userspace
+	 * adds it when the capability exists. Linux then skips calibrating
+	 * the LAPIC timer against the PIT, which is slow and, on an emulated
+	 * host, unreliable enough to disable the LAPIC timer altogether.
+	 */
+	if (ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0) {
+		for (n = 0; n < c->nent; n++)
+			if (c->entries[n].function == 1)
+				c->entries[n].ecx |= CPUID_1_ECX_TSC_DEADLINE;
 	}
 	vm->supported_cpuid = c;
 	return 0;

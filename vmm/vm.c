@@ -79,6 +79,25 @@ static int vm_load_file(const char *what, const char *path, uint8_t **buf, size_
 	return ret;
 }
 
+/*
+ * hvmm's platform has no PCI. On x86 nothing but the command line can
+ * say so, and without it Linux probes config space port by port (about
+ * 16,000 exits). Like Firecracker, tell Linux kernels, unless the user
+ * chose a pci= setting. Other kernels get the command line untouched.
+ */
+static char *vm_kernel_cmdline(const char *user, enum kernel_format fmt)
+{
+	bool linux_kernel = fmt == KFMT_BZIMAGE || fmt == KFMT_ELF_PVH;
+	bool has_pci = !strncmp(user, "pci=", 4) || strstr(user, " pci=");
+	char *s;
+
+	if (!linux_kernel || has_pci)
+		return strdup(user);
+	if (asprintf(&s, "%s%spci=off", user, *user ? " " : "") < 0)
+		return NULL;
+	return s;
+}
+
 /* Guest-visible platform description, independent of KVM. */
 static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 {
@@ -104,6 +123,7 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 		.e820 = &vm->e820,
 	};
 	uint8_t *kernel = NULL, *initrd = NULL;
+	char *cmdline = NULL;
 	char err[256] = "";
 	ssize_t acpi_len;
 	int ret;
@@ -131,6 +151,12 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 	if (ret)
 		goto out;
 	lp.kernel = kernel;
+	cmdline = vm_kernel_cmdline(lp.cmdline, loader_detect(kernel, lp.kernel_len));
+	if (!cmdline) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	lp.cmdline = cmdline;
 	if (cfg->initrd) {
 		ret = vm_load_file("initrd", cfg->initrd, &initrd, &lp.initrd_len);
 		if (ret)
@@ -143,6 +169,7 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 out:
 	free(kernel);
 	free(initrd);
+	free(cmdline);
 	/* Everything here is the user's input: report it as a usage error. */
 	return ret ? -EINVAL : 0;
 }
