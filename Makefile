@@ -37,7 +37,7 @@ CHECK_LIBS := -lcheck -lsubunit -lrt -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps run check unit unit-san integration bench clean guest lab-qemu fuzz
+.PHONY: all deps run check unit unit-san integration bench clean guest lab-qemu fuzz payloads
 
 all: hvmm
 
@@ -73,7 +73,23 @@ unit-san: deps
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		scripts/run-unit $(UNIT_SRCS:tests/unit/%.c=build-san/tests/%)
 
-integration: deps hvmm
+PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
+	$(O)/payloads/aout.bin
+payloads: $(PAYLOADS)
+
+# Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
+# plain ELF64, and one that triple-faults.
+$(O)/payloads/%.o: tests/payloads/%.S tests/payloads/common.inc
+	@mkdir -p $(dir $@)
+	$(CC) -c $(if $(filter mb%,$*),-m32) -o $@ $<
+$(O)/payloads/mb32.elf: $(O)/payloads/mb32.o
+	ld -m elf_i386 -N -Ttext=0x100000 -e start --no-warn-rwx-segments -o $@ $<
+$(O)/payloads/aout.bin: $(O)/payloads/mb-aout.o
+	ld -m elf_i386 -Ttext=0 --oformat binary -e start -o $@ $<
+$(O)/payloads/%.elf: $(O)/payloads/%.o
+	ld -Ttext=0x200000 -e start -o $@ $<
+
+integration: deps hvmm payloads
 	@scripts/build-guest
 	@scripts/kvm-lab -- tests/integration/run
 

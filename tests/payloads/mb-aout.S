@@ -1,0 +1,35 @@
+/*
+ * Multiboot v1 "a.out kludge" test kernel: a flat binary whose header
+ * carries the load addresses (flag bit 16). Prints "AOUT-OK" and powers off.
+ */
+#include "common.inc"
+#define LOAD 0x200000
+#define MB_FLAGS 0x00010002
+	.code32
+	.section .text
+	.globl start
+hdr:
+	.long MB_MAGIC
+	.long MB_FLAGS
+	.long -(MB_MAGIC + MB_FLAGS)
+	.long LOAD + (hdr - hdr)          /* header_addr */
+	.long LOAD                        /* load_addr */
+	.long 0                           /* load_end_addr: whole file */
+	.long 0                           /* bss_end_addr: none */
+	.long LOAD + (start - hdr)        /* entry_addr */
+start:
+	cmp $MB_BOOT_MAGIC, %eax
+	jne 3f
+	mov $(LOAD + (msg - hdr)), %esi
+	mov $COM1, %dx
+1:	lodsb
+	test %al, %al
+	jz 2f
+	out %al, %dx
+	jmp 1b
+2:	mov $PM1A_CNT, %dx
+	mov $S5_SLP_EN, %ax
+	out %ax, %dx
+3:	hlt
+	jmp 3b
+msg:	.asciz "AOUT-OK\n"
