@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
@@ -317,8 +319,41 @@ static void vm_wait(struct vm *vm, int sig_fd)
 	console_stop(&con);
 }
 
+/* Peak RSS of the process, from /proc/self/status, in KiB (0 if unknown). */
+static uint64_t vm_peak_rss_kib(void)
+{
+	char line[128];
+	uint64_t kib = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %" SCNu64, &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* Guest RAM pages resident now, in KiB: what the guest made the host allocate. */
+static uint64_t vm_guest_resident_kib(const struct guest_mem *m)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t pages = (size_t)(m->size / (uint64_t)page), i, n = 0;
+	unsigned char *vec = malloc(pages);
+
+	if (!vec)
+		return 0;
+	if (!mincore(m->host, m->size, vec))
+		for (i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	free(vec);
+	return n * (uint64_t)page / 1024;
+}
+
 static void vm_print_stats(struct vm *vm)
 {
+	uint64_t hwm = vm_peak_rss_kib(), guest = vm_guest_resident_kib(&vm->mem);
 	uint64_t total[VCPU_EXIT_REASONS] = { 0 }, sum = 0;
 	unsigned int i, r;
 
@@ -338,6 +373,9 @@ static void vm_print_stats(struct vm *vm)
 	if (vm->com1)
 		fprintf(stderr, "hvmm: stats: serial bytes out  %llu\n",
 			(unsigned long long)vm->com1->tx_bytes);
+	/* Guest RAM only grows, so peak minus final guest pages bounds our own use. */
+	fprintf(stderr, "hvmm: stats: peak RSS %" PRIu64 " KiB, guest RAM resident %" PRIu64
+		" KiB, VMM overhead %" PRIu64 " KiB\n", hwm, guest, hwm > guest ? hwm - guest : 0);
 }
 
 static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd)
