@@ -71,4 +71,7 @@ void vcpu_dump_regs(struct vcpu *vcpu)
 	pr_err(" gdt=%016llx/%04x idt=%016llx/%04x",
 	       (unsigned long long)s.gdt.base, s.gdt.limit,
 	       (unsigned long long)s.idt.base, s.idt.limit);
+	/* SVM reinitialises the VMCB after a shutdown intercept. */
+	if (r.rip == 0xfff0 && s.cs.base == 0xffff0000)
+		pr_err(" (these are reset values: KVM on AMD resets a vCPU after a triple fault)");
 }
