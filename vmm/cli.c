@@ -162,6 +162,22 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 	return 0;
 }
 
+/*
+ * getopt's optopt is the letter of a bad short option, but for a long
+ * option with a missing or unexpected value it is the option's `val`
+ * (OPT_* >= 0x100, or the letter of its short twin), and 0 for an
+ * unknown one. Name long forms by the argument as typed.
+ */
+static int cli_bad_opt(char **argv, char *err, size_t errlen)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt > 0 && optopt < 0x100 && strncmp(arg, "--", 2))
+		return cli_err(err, errlen, "option -%c is unknown", optopt);
+	return cli_err(err, errlen, "option '%s' is unknown, or its value is missing or not allowed",
+		       arg);
+}
+
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen)
 {
 	int c, ret;
@@ -179,13 +195,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_
 			cli_usage(stdout);
 			return CLI_HELP;
 		}
-		if (c == '?' || c == ':') {
-			if (optopt)
-				return cli_err(err, errlen, "option -%c is unknown or needs a value",
-					       optopt);
-			return cli_err(err, errlen, "unknown option or missing value: '%s'",
-				       argv[optind - 1]);
-		}
+		if (c == '?' || c == ':')
+			return cli_bad_opt(argv, err, errlen);
 		ret = cli_opt(c, optarg, cfg, err, errlen);
 		if (ret)
 			return ret;

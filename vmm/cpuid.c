@@ -65,15 +65,20 @@ static void cpuid_patch(struct kvm_cpuid_entry2 *e, unsigned int id, unsigned in
 	unsigned int bits = cpuid_core_bits(ncpus);
 
 	switch (e->function) {
-	case 1:
-		e->ebx = (e->ebx & 0x0000ffffU) | (id << 24) |
-			 ((ncpus > 1 ? (1U << bits) : 1U) << 16);
+	case 1: {
+		/* EBX[23:16] is 8 bits: above 128 vCPUs 1 << bits would spill into the APIC id. */
+		unsigned int count = ncpus > 1 ? (1U << bits) : 1U;
+
+		if (count > 0xff)
+			count = 0xff;
+		e->ebx = (e->ebx & 0x0000ffffU) | (id << 24) | (count << 16);
 		if (ncpus > 1)
 			e->edx |= CPUID_1_EDX_HTT;
 		else
 			e->edx &= ~CPUID_1_EDX_HTT;
 		e->ecx |= CPUID_1_ECX_HYPERVISOR;
 		break;
+	}
 	case 4:
 		/* Cores per package (minus one) and, for the LLC, all of them share it. */
 		if ((e->eax & 0x1f) == 0)

@@ -274,10 +274,9 @@ static void console_input(struct vm_console *c, struct vm *vm)
 }
 
 /* Wait for a stop request, feeding console input and watching the deadline. */
-static void vm_wait(struct vm *vm, int sig_fd)
+static void vm_wait(struct vm *vm, int sig_fd, uint64_t deadline)
 {
 	const struct vm_config *cfg = vm->cfg;
-	uint64_t deadline = cfg->timeout_s ? monotonic_ms() + cfg->timeout_s * 1000ULL : 0;
 	struct vm_console con;
 
 	console_start(&con, vm);
@@ -378,7 +377,8 @@ static void vm_print_stats(struct vm *vm)
 		" KiB, VMM overhead %" PRIu64 " KiB\n", hwm, guest, hwm > guest ? hwm - guest : 0);
 }
 
-static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd)
+static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
+				       uint64_t deadline)
 {
 	struct vm vm = { .cfg = cfg, .ncpus = cfg->ncpus, .sys_fd = -1, .vm_fd = -1,
 			 .stop_efd = -1 };
@@ -423,7 +423,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd)
 			break;
 		}
 	}
-	vm_wait(&vm, sig_fd);
+	vm_wait(&vm, sig_fd, deadline);
 	for (i = 0; i < vm.ncpus; i++)
 		vcpu_kick(&vm.vcpus[i]);
 	for (i = 0; i < vm.ncpus; i++)
@@ -465,6 +465,8 @@ static int vm_exit_status(enum vm_stop_reason r)
 
 int vm_main(const struct vm_config *cfg)
 {
+	/* --timeout bounds the whole run, restarts included. */
+	uint64_t deadline = cfg->timeout_s ? monotonic_ms() + cfg->timeout_s * 1000ULL : 0;
 	enum vm_stop_reason r;
 	sigset_t set;
 	int sig_fd;
@@ -479,7 +481,7 @@ int vm_main(const struct vm_config *cfg)
 	if (sig_fd < 0)
 		return HVMM_EXIT_ERROR;
 	for (;;) {
-		r = vm_run_once(cfg, sig_fd);
+		r = vm_run_once(cfg, sig_fd, deadline);
 		if (r != VM_STOP_REBOOT || cfg->on_reboot != ON_REBOOT_RESTART)
 			break;
 		pr_info("guest rebooted; restarting (--on-reboot restart)");
