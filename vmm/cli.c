@@ -82,7 +82,8 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	char *end;
 	unsigned long v;
 
-	if (!*s || *s == '-' || *s == '+')
+	/* Digits only: strtoul would skip blanks and negate " -N". */
+	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);

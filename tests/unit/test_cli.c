@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/* `hvmm run` option parsing: defaults, every option, and every rejection. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "unit.h"
+#include "util.h"
+
+static struct vm_config cfg;
+static char err[256];
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
+
+/* argv arrays are NULL-terminated like a real one; argv[0] is "run". */
+#define PARSE(...)                                                       \
+	({                                                               \
+		char *argv_[] = { "run", __VA_ARGS__, NULL };            \
+		cli_parse_run(ARGC(argv_), argv_, &cfg, err, sizeof(err)); \
+	})
+
+/* A rejected command line: -EINVAL, one line, naming `what`. */
+static void check_rejected(int ret, const char *what)
+{
+	ck_assert_int_eq(ret, -EINVAL);
+	ck_assert_msg(err[0], "no error message");
+	ck_assert_msg(!strchr(err, '\n'), "multi-line error: %s", err);
+	ck_assert_msg(strstr(err, what), "error '%s' does not mention '%s'", err, what);
+}
+
+#define REJECT(what, ...) check_rejected(PARSE(__VA_ARGS__), what)
+
+START_TEST(defaults)
+{
+	ck_assert_int_eq(PARSE("--kernel", "vmlinuz"), CLI_RUN);
+	ck_assert_str_eq(err, "");
+	ck_assert_str_eq(cfg.kernel, "vmlinuz");
+	ck_assert_uint_eq(cfg.mem_size, 512 * MiB);
+	ck_assert_uint_eq(cfg.ncpus, 1);
+	ck_assert_int_eq(cfg.serial, SERIAL_STDIO);
+	ck_assert_ptr_null(cfg.serial_path);
+	ck_assert_str_eq(cfg.cmdline, CLI_DEFAULT_CMDLINE);
+	ck_assert_ptr_null(cfg.initrd);
+	ck_assert_int_eq(cfg.on_reboot, ON_REBOOT_EXIT);
+	ck_assert_uint_eq(cfg.timeout_s, 0);
+	ck_assert(!cfg.stats);
+}
+END_TEST
+
+START_TEST(every_option)
+{
+	int lvl = log_level;
+
+	ck_assert_int_eq(PARSE("--kernel", "k", "--initrd", "i.cpio", "--cmdline", "quiet",
+			       "--mem", "2G", "--cpus", "4", "--serial", "file:/tmp/out",
+			       "--on-reboot", "restart", "--timeout", "30", "--stats", "-v"),
+			 CLI_RUN);
+	ck_assert_str_eq(cfg.kernel, "k");
+	ck_assert_str_eq(cfg.initrd, "i.cpio");
+	ck_assert_str_eq(cfg.cmdline, "quiet");
+	ck_assert_uint_eq(cfg.mem_size, 2 * GiB);
+	ck_assert_uint_eq(cfg.ncpus, 4);
+	ck_assert_int_eq(cfg.serial, SERIAL_FILE);
+	ck_assert_str_eq(cfg.serial_path, "/tmp/out");
+	ck_assert_int_eq(cfg.on_reboot, ON_REBOOT_RESTART);
+	ck_assert_uint_eq(cfg.timeout_s, 30);
+	ck_assert(cfg.stats);
+	ck_assert_int_eq(log_level, lvl + 1);
+
+	/* --append is an alias; --opt=value works; -q wins over earlier -v. */
+	ck_assert_int_eq(PARSE("--append=console=hvc0", "--kernel=k2", "--on-reboot", "exit",
+			       "-v", "-q"), CLI_RUN);
+	ck_assert_str_eq(cfg.cmdline, "console=hvc0");
+	ck_assert_str_eq(cfg.kernel, "k2");
+	ck_assert_int_eq(cfg.on_reboot, ON_REBOOT_EXIT);
+	ck_assert_int_eq(log_level, LOG_ERR);
+}
+END_TEST
+
+START_TEST(verbose_saturates)
+{
+	log_level = LOG_WARN;
+	ck_assert_int_eq(PARSE("-v", "-v", "-v", "-v", "--verbose", "--kernel", "k"), CLI_RUN);
+	ck_assert_int_eq(log_level, LOG_DEBUG);
+}
+END_TEST
+
+START_TEST(mem_sizes)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k", "--mem", "512M"), CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 512 * MiB);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--mem", "16M"), CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 16 * MiB);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--mem", "1T"), CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 1024 * GiB);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--mem", "4194304K"), CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 4 * GiB);
+
+	REJECT("--mem", "--kernel", "k", "--mem", "15M");
+	REJECT("--mem", "--kernel", "k", "--mem", "3M");
+	REJECT("--mem", "--kernel", "k", "--mem", "17M");
+	REJECT("--mem", "--kernel", "k", "--mem", "1025G");
+	REJECT("--mem", "--kernel", "k", "--mem", "lots");
+	REJECT("--mem", "--kernel", "k", "--mem", "-512M");
+	REJECT("--mem", "--kernel", "k", "--mem", "");
+	REJECT("--mem", "--kernel", "k", "--mem", "0");
+}
+END_TEST
+
+START_TEST(cpus)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k", "--cpus", "64"), CLI_RUN);
+	ck_assert_uint_eq(cfg.ncpus, 64);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--cpus", "1"), CLI_RUN);
+	ck_assert_uint_eq(cfg.ncpus, 1);
+
+	REJECT("--cpus", "--kernel", "k", "--cpus", "0");
+	REJECT("--cpus", "--kernel", "k", "--cpus", "65");
+	REJECT("--cpus", "--kernel", "k", "--cpus", "abc");
+	REJECT("--cpus", "--kernel", "k", "--cpus", "-1");
+	REJECT("--cpus", "--kernel", "k", "--cpus", "+2");
+	REJECT("--cpus", "--kernel", "k", "--cpus", "2x");
+	REJECT("--cpus", "--kernel", "k", "--cpus", "");
+	REJECT("--cpus", "--kernel", "k", "--cpus", "18446744073709551617");
+	/* strtoul negates after blanks: this would wrap around to 1. */
+	REJECT("--cpus", "--kernel", "k", "--cpus", " -18446744073709551615");
+	REJECT("--timeout", "--kernel", "k", "--timeout", " 5");
+	REJECT("--mem", "--kernel", "k", "--mem", " -1");
+}
+END_TEST
+
+START_TEST(serial)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k", "--serial", "none"), CLI_RUN);
+	ck_assert_int_eq(cfg.serial, SERIAL_NONE);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--serial", "none", "--serial", "stdio"),
+			 CLI_RUN);
+	ck_assert_int_eq(cfg.serial, SERIAL_STDIO);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--serial", "file:log:1"), CLI_RUN);
+	ck_assert_int_eq(cfg.serial, SERIAL_FILE);
+	ck_assert_str_eq(cfg.serial_path, "log:1");
+
+	REJECT("--serial", "--kernel", "k", "--serial", "bogus");
+	REJECT("--serial", "--kernel", "k", "--serial", "file:");
+	REJECT("--serial", "--kernel", "k", "--serial", "file");
+	REJECT("--serial", "--kernel", "k", "--serial", "STDIO");
+}
+END_TEST
+
+START_TEST(on_reboot_and_timeout)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k", "--on-reboot", "restart"), CLI_RUN);
+	ck_assert_int_eq(cfg.on_reboot, ON_REBOOT_RESTART);
+	REJECT("--on-reboot", "--kernel", "k", "--on-reboot", "shutdown");
+
+	ck_assert_int_eq(PARSE("--kernel", "k", "--timeout", "604800"), CLI_RUN);
+	ck_assert_uint_eq(cfg.timeout_s, 604800);
+	REJECT("--timeout", "--kernel", "k", "--timeout", "0");
+	REJECT("--timeout", "--kernel", "k", "--timeout", "604801");
+	REJECT("--timeout", "--kernel", "k", "--timeout", "1s");
+	REJECT("--timeout", "--kernel", "k", "--timeout", "-5");
+}
+END_TEST
+
+START_TEST(missing_kernel)
+{
+	char *argv[] = { "run", NULL };
+
+	REJECT("--kernel", "--mem", "1G");
+	/* Even with no options at all. */
+	check_rejected(cli_parse_run(1, argv, &cfg, err, sizeof(err)), "--kernel");
+}
+END_TEST
+
+START_TEST(unknown_option)
+{
+	REJECT("--bogus", "--kernel", "k", "--bogus");
+	REJECT("--bogus", "--kernel", "k", "--bogus=1");
+	REJECT("-x", "--kernel", "k", "-x");
+	/* Bundled short options name the bad letter wherever it is. */
+	REJECT("-x", "--kernel", "k", "-xv");
+	REJECT("-x", "--kernel", "k", "-vx");
+	/* Flags take no value: the long form is named, not its short twin. */
+	REJECT("--stats", "--kernel", "k", "--stats=yes");
+	REJECT("--verbose", "--kernel", "k", "--verbose=2");
+}
+END_TEST
+
+/* An option whose value is missing names that option, not a garbage byte. */
+START_TEST(missing_value)
+{
+	REJECT("--kernel", "--kernel");
+	REJECT("--mem", "--kernel", "k", "--mem");
+	REJECT("--cpus", "--kernel", "k", "--cpus");
+	REJECT("--serial", "--kernel", "k", "--serial");
+	REJECT("--timeout", "--kernel", "k", "--timeout");
+}
+END_TEST
+
+START_TEST(stray_argument)
+{
+	REJECT("extra", "--kernel", "k", "extra");
+	/* Parsing stops at the first non-option ("+" in optstring). */
+	REJECT("extra", "--kernel", "k", "extra", "--mem", "1G");
+	/* After "--" even an option-looking word is an argument. */
+	REJECT("argument '--mem'", "--kernel", "k", "--", "--mem");
+}
+END_TEST
+
+/* getopt keeps global state; every call must start from scratch. */
+START_TEST(parse_twice)
+{
+	REJECT("--cpus", "--kernel", "k", "--cpus", "0");
+	ck_assert_int_eq(PARSE("--kernel", "a", "--cpus", "2"), CLI_RUN);
+	ck_assert_uint_eq(cfg.ncpus, 2);
+	ck_assert_str_eq(err, "");
+	ck_assert_int_eq(PARSE("--kernel", "b"), CLI_RUN);
+	ck_assert_str_eq(cfg.kernel, "b");
+	/* The previous parse's values do not leak into this one. */
+	ck_assert_uint_eq(cfg.ncpus, 1);
+	REJECT("--bogus", "--kernel", "k", "--bogus");
+	ck_assert_int_eq(PARSE("--mem", "1G", "--kernel", "c"), CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, GiB);
+	ck_assert_str_eq(cfg.kernel, "c");
+}
+END_TEST
+
+START_TEST(help)
+{
+	/* Usage goes to stdout; keep the test log clean. */
+	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout));
+	ck_assert_int_eq(PARSE("--help"), CLI_HELP);
+	ck_assert_int_eq(PARSE("--kernel", "k", "-h"), CLI_HELP);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, every_option);
+	tcase_add_test(tc, verbose_saturates);
+	tcase_add_test(tc, mem_sizes);
+	tcase_add_test(tc, cpus);
+	tcase_add_test(tc, serial);
+	tcase_add_test(tc, on_reboot_and_timeout);
+	tcase_add_test(tc, missing_kernel);
+	tcase_add_test(tc, unknown_option);
+	tcase_add_test(tc, missing_value);
+	tcase_add_test(tc, stray_argument);
+	tcase_add_test(tc, parse_twice);
+	tcase_add_test(tc, help);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(cli_suite)
