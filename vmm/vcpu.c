@@ -71,9 +71,10 @@ static int vcpu_set_msrs(struct vcpu *vcpu)
 		/* MTRRs enabled, default write-back: guests then map RAM cacheable. */
 		{ MSR_MTRR_DEF_TYPE, (1ULL << 11) | 6 },
 	};
-	struct {
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[ARRAY_SIZE(boot_msrs)];
+		uint8_t raw[sizeof(struct kvm_msrs) +
+			    ARRAY_SIZE(boot_msrs) * sizeof(struct kvm_msr_entry)];
 	} m;
 	unsigned int i;
 	int ret;
@@ -81,15 +82,15 @@ static int vcpu_set_msrs(struct vcpu *vcpu)
 	memset(&m, 0, sizeof(m));
 	m.hdr.nmsrs = ARRAY_SIZE(boot_msrs);
 	for (i = 0; i < ARRAY_SIZE(boot_msrs); i++) {
-		m.e[i].index = boot_msrs[i].index;
-		m.e[i].data = boot_msrs[i].data;
+		m.hdr.entries[i].index = boot_msrs[i].index;
+		m.hdr.entries[i].data = boot_msrs[i].data;
 	}
 	ret = ioctl(vcpu->fd, KVM_SET_MSRS, &m);
 	if (ret < 0)
 		return -errno;
 	if (ret != (int)ARRAY_SIZE(boot_msrs))
 		pr_warn("vcpu%u: KVM accepted only %d of %zu boot MSRs (MSR 0x%x refused)",
-			vcpu->id, ret, ARRAY_SIZE(boot_msrs), m.e[ret].index);
+			vcpu->id, ret, ARRAY_SIZE(boot_msrs), m.hdr.entries[ret].index);
 	return 0;
 }
 
