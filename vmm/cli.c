@@ -11,7 +11,7 @@
 
 enum {
 	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
-	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS,
+	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV,
 };
 
 static const struct option run_opts[] = {
@@ -25,6 +25,7 @@ static const struct option run_opts[] = {
 	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "hyperv", required_argument, NULL, OPT_HYPERV },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -49,6 +50,7 @@ void cli_usage(FILE *f)
 "  --serial MODE        COM1 output: stdio (default), file:PATH, none\n"
 "  --on-reboot ACTION   exit (default) or restart when the guest reboots\n"
 "  --timeout SECONDS    stop the guest after SECONDS (exit status 5)\n"
+"  --hyperv on|off      Hyper-V enlightenments and VMBus (default on)\n"
 "  --stats              print VM-exit statistics at the end\n"
 "  -v, --verbose        more log output (repeat for debug)\n"
 "  -q, --quiet          errors only\n"
@@ -150,6 +152,14 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 	case OPT_STATS:
 		cfg->stats = true;
 		break;
+	case OPT_HYPERV:
+		if (!strcmp(arg, "on"))
+			cfg->hyperv = true;
+		else if (!strcmp(arg, "off"))
+			cfg->hyperv = false;
+		else
+			return cli_err(err, errlen, "--hyperv: '%s' is not on or off", arg);
+		break;
 	case 'v':
 		if (log_level < LOG_DEBUG)
 			log_level++;
@@ -188,6 +198,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_
 	cfg->ncpus = 1;
 	cfg->cmdline = CLI_DEFAULT_CMDLINE;
 	cfg->serial = SERIAL_STDIO;
+	cfg->hyperv = true;
 	err[0] = 0;
 	optind = 0; /* full reset: callers (tests) parse more than once */
 	opterr = 0;

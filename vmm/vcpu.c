@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "hyperv.h"
 #include "util.h"
 #include "x86_boot.h"
 
@@ -144,6 +145,8 @@ int vcpu_init(struct vcpu *vcpu, struct vm *vm, unsigned int id)
 		return -errno;
 	}
 	cpuid = cpuid_for_vcpu(vm->supported_cpuid, id, vm->ncpus);
+	if (cpuid && vm->hv)
+		cpuid = hyperv_cpuid(vm->hv, cpuid);
 	if (!cpuid)
 		return -ENOMEM;
 	ret = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) ? -errno : 0;
@@ -151,6 +154,11 @@ int vcpu_init(struct vcpu *vcpu, struct vm *vm, unsigned int id)
 	if (ret) {
 		pr_err("vcpu%u: KVM_SET_CPUID2: %s", id, strerror(-ret));
 		return ret;
+	}
+	if (vm->hv) {
+		ret = hyperv_vcpu_init(vm->hv, vcpu);
+		if (ret)
+			return ret;
 	}
 	ret = vcpu_set_msrs(vcpu);
 	if (!ret)

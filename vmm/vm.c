@@ -31,6 +31,8 @@
 #include "legacy.h"
 #include "loader/loader.h"
 #include "uart.h"
+#include "vmbus/vmbus.h"
+#include "hyperv.h"
 #include "util.h"
 #include "vcpu.h"
 #include "x86_boot.h"
@@ -139,6 +141,9 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 	ret = e820_build(&vm->e820, &vm->mem);
 	if (ret)
 		return ret;
+	if (cfg->hyperv)
+		acfg.dsdt_hooks[acfg.nr_dsdt_hooks++] =
+			(struct acpi_dsdt_hook){ .emit = vmbus_acpi_emit };
 	acpi_len = acpi_build(gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE), ACPI_SIZE,
 			      ACPI_BASE, &acfg);
 	if (acpi_len < 0) {
@@ -402,6 +407,12 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	}
 	if (kvm_vm_create(&vm))
 		goto out;
+	if (cfg->hyperv) {
+		vm.hv = calloc(1, sizeof(*vm.hv));
+		if (!vm.hv || hyperv_init(&vm, vm.hv) ||
+		    vcpu_set_exit_handler(KVM_EXIT_HYPERV, hyperv_handle_exit))
+			goto out;
+	}
 	if (vm_setup_devices(&vm, dev, serial_fd))
 		goto out;
 	vm.vcpus = calloc(vm.ncpus, sizeof(*vm.vcpus));
@@ -411,6 +422,8 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	for (i = 0; i < vm.ncpus; i++)
 		if (vcpu_init(&vm.vcpus[i], &vm, i))
 			goto out;
+	if (vm.hv && hyperv_setup_routes(vm.hv))
+		goto out;
 	if (vcpu_set_boot_state(&vm.vcpus[0], &bs)) {
 		pr_err("cannot set the boot vCPU state");
 		goto out;
@@ -440,6 +453,10 @@ out:
 	}
 	if (vm.stop_efd >= 0)
 		close(vm.stop_efd);
+	if (vm.hv) {
+		hyperv_destroy(vm.hv);
+		free(vm.hv);
+	}
 	kvm_vm_destroy(&vm);
 	if (serial_fd > STDERR_FILENO)
 		close(serial_fd);

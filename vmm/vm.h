@@ -57,11 +57,13 @@ struct vm_config {
 	enum reboot_action on_reboot;
 	unsigned int timeout_s;  /* 0 = none */
 	bool stats;              /* print exit statistics at the end */
+	bool hyperv;             /* Hyper-V enlightenments and VMBus */
 };
 
 struct vcpu;
 struct uart;
 struct pm;
+struct hyperv;
 
 struct vm {
 	const struct vm_config *cfg;
@@ -82,6 +84,7 @@ struct vm {
 
 	struct uart *com1;
 	struct pm *pm;
+	struct hyperv *hv;       /* NULL with --hyperv off */
 };
 
 /* Request the VM to stop. Thread-safe; only the first request counts. */

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: MIT
+#include "hyperv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cpuid.h"
+#include "guest_mem.h"
+#include "util.h"
+#include "vcpu.h"
+
+#define HV_LEAF_VENDOR 0x40000000
+#define HV_LEAF_INTERFACE 0x40000001
+#define HV_LEAF_VERSION 0x40000002
+#define HV_LEAF_FEATURES 0x40000003
+#define HV_LEAF_HINTS 0x40000004
+#define HV_LEAF_LAST 0x4000000a
+
+/* 0x40000003.EAX: partition privileges we expose (if KVM supports them). */
+#define HV_MSR_VP_RUNTIME (1U << 0)
+#define HV_MSR_TIME_REF_COUNT (1U << 1)
+#define HV_MSR_SYNIC (1U << 2)
+#define HV_MSR_SYNTIMER (1U << 3)
+#define HV_MSR_APIC_ACCESS (1U << 4)
+#define HV_MSR_HYPERCALL (1U << 5)
+#define HV_MSR_VP_INDEX (1U << 6)
+#define HV_MSR_RESET (1U << 7)
+#define HV_MSR_REFERENCE_TSC (1U << 9)
+#define HV_ACCESS_FREQUENCY_MSRS (1U << 11)
+/* 0x40000003.EBX */
+#define HV_POST_MESSAGES (1U << 4)
+#define HV_SIGNAL_EVENTS (1U << 5)
+/* 0x40000003.EDX */
+#define HV_FREQUENCY_MSRS_AVAILABLE (1U << 8)
+#define HV_GUEST_CRASH_MSR_AVAILABLE (1U << 10)
+#define HV_STIMER_DIRECT_MODE_AVAILABLE (1U << 19)
+/* 0x40000004.EAX */
+#define HV_REMOTE_TLB_FLUSH_RECOMMENDED (1U << 2)
+#define HV_APIC_ACCESS_RECOMMENDED (1U << 3)
+#define HV_RELAXED_TIMING_RECOMMENDED (1U << 5)
+#define HV_DEPRECATING_AEOI_RECOMMENDED (1U << 9)
+#define HV_CLUSTER_IPI_RECOMMENDED (1U << 10)
+#define HV_EX_PROCESSOR_MASKS_RECOMMENDED (1U << 11)
+
+#define HV_FEATURES_EAX (HV_MSR_VP_RUNTIME | HV_MSR_TIME_REF_COUNT | HV_MSR_SYNIC | \
+			 HV_MSR_SYNTIMER | HV_MSR_APIC_ACCESS | HV_MSR_HYPERCALL | \
+			 HV_MSR_VP_INDEX | HV_MSR_RESET | HV_MSR_REFERENCE_TSC | \
+			 HV_ACCESS_FREQUENCY_MSRS)
+#define HV_FEATURES_EBX (HV_POST_MESSAGES | HV_SIGNAL_EVENTS)
+#define HV_FEATURES_EDX (HV_FREQUENCY_MSRS_AVAILABLE | HV_GUEST_CRASH_MSR_AVAILABLE | \
+			 HV_STIMER_DIRECT_MODE_AVAILABLE)
+#define HV_HINTS_EAX (HV_REMOTE_TLB_FLUSH_RECOMMENDED | HV_APIC_ACCESS_RECOMMENDED | \
+		      HV_CLUSTER_IPI_RECOMMENDED | HV_EX_PROCESSOR_MASKS_RECOMMENDED)
+
+#define HV_X64_MSR_SCONTROL 0x40000080
+#define HV_X64_MSR_SIEFP 0x40000082
+#define HV_X64_MSR_SIMP 0x40000083
+#define HV_SYNIC_ENABLE 1ULL
+#define HV_PAGE_MASK (~0xfffULL)
+
+/* First GSI after the 24 IOAPIC pins; GSI 24 + n raises SINT2 on VP n. */
+#define HV_SINT_GSI_BASE 24
+
+struct hv_cap_req {
+	int cap;
+	const char *name;
+};
+
+int hyperv_init(struct vm *vm, struct hyperv *hv)
+{
+	static const struct hv_cap_req caps[] = {
+		{ KVM_CAP_HYPERV, "KVM_CAP_HYPERV" },
+		{ KVM_CAP_HYPERV_SYNIC2, "KVM_CAP_HYPERV_SYNIC2" },
+		{ KVM_CAP_HYPERV_EVENTFD, "KVM_CAP_HYPERV_EVENTFD" },
+		{ KVM_CAP_SYS_HYPERV_CPUID, "KVM_CAP_SYS_HYPERV_CPUID" },
+		{ KVM_CAP_HYPERV_VP_INDEX, "KVM_CAP_HYPERV_VP_INDEX" },
+		{ KVM_CAP_HYPERV_TIME, "KVM_CAP_HYPERV_TIME" },
+	};
+	unsigned int i, n = 64;
+	struct kvm_cpuid2 *c;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->vm = vm;
+	for (i = 0; i < VM_MAX_CPUS; i++)
+		hv->vp[i].sint_efd = hv->vp[i].ack_efd = -1;
+	for (i = 0; i < ARRAY_SIZE(caps); i++) {
+		if (ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
+			pr_err("KVM lacks %s, needed for --hyperv on (use --hyperv off)",
+			       caps[i].name);
+			return -ENOTSUP;
+		}
+	}
+	c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+	if (!c)
+		return -ENOMEM;
+	c->nent = n;
+	if (ioctl(vm->sys_fd, KVM_GET_SUPPORTED_HV_CPUID, c) < 0) {
+		int err = errno;
+
+		pr_err("KVM_GET_SUPPORTED_HV_CPUID: %s", strerror(err));
+		free(c);
+		return -err;
+	}
+	hv->hv_cpuid = c;
+	return 0;
+}
+
+void hyperv_destroy(struct hyperv *hv)
+{
+	unsigned int i;
+
+	for (i = 0; i < VM_MAX_CPUS; i++) {
+		if (hv->vp[i].sint_efd >= 0)
+			close(hv->vp[i].sint_efd);
+		if (hv->vp[i].ack_efd >= 0)
+			close(hv->vp[i].ack_efd);
+	}
+	free(hv->hv_cpuid);
+	hv->hv_cpuid = NULL;
+}
+
+static void hv_set_leaf(struct kvm_cpuid_entry2 *e, uint32_t fn, uint32_t a, uint32_t b,
+			uint32_t c, uint32_t d)
+{
+	*e = (struct kvm_cpuid_entry2){ .function = fn, .eax = a, .ebx = b, .ecx = c, .edx = d };
+}
+
+static void hv_fill_leaf(struct hyperv *hv, struct kvm_cpuid_entry2 *e, uint32_t fn)
+{
+	struct kvm_cpuid_entry2 *k = cpuid_find(hv->hv_cpuid, fn, 0);
+	struct kvm_cpuid_entry2 zero = { .function = fn };
+
+	if (!k)
+		k = &zero;
+	switch (fn) {
+	case HV_LEAF_VENDOR:
+		/* "Microsoft Hv": Linux's ms_hyperv_platform() insists on it. */
+		hv_set_leaf(e, fn, HV_LEAF_LAST, 0x7263694d, 0x666f736f, 0x76482074);
+		break;
+	case HV_LEAF_INTERFACE:
+		hv_set_leaf(e, fn, 0x31237648 /* "Hv#1" */, 0, 0, 0);
+		break;
+	case HV_LEAF_VERSION:
+		hv_set_leaf(e, fn, 17763, 0x000a0000, 0, 0); /* 10.0 build 17763 */
+		break;
+	case HV_LEAF_FEATURES:
+		/*
+		 * Never CpuManagement (Linux would think it is the root
+		 * partition and skip VMBus), nor partition-id, extended
+		 * hypercalls or VSM access, which KVM does not implement.
+		 */
+		hv_set_leaf(e, fn, k->eax & HV_FEATURES_EAX, k->ebx & HV_FEATURES_EBX, 0,
+			    k->edx & HV_FEATURES_EDX);
+		break;
+	case HV_LEAF_HINTS:
+		/* Without AutoEOI Linux EOIs SINTs normally, keeping APICv/AVIC usable. */
+		hv_set_leaf(e, fn, (k->eax & HV_HINTS_EAX) | HV_RELAXED_TIMING_RECOMMENDED |
+			    HV_DEPRECATING_AEOI_RECOMMENDED, 0xffffffff /* no spin notify */, 0, 0);
+		break;
+	default:
+		hv_set_leaf(e, fn, k->eax, k->ebx, k->ecx, k->edx);
+		break;
+	}
+}
+
+struct kvm_cpuid2 *hyperv_cpuid(struct hyperv *hv, struct kvm_cpuid2 *c)
+{
+	unsigned int nleaves = HV_LEAF_LAST - HV_LEAF_VENDOR + 1, i, n = 0;
+	struct kvm_cpuid2 *out;
+
+	out = calloc(1, sizeof(*out) + (c->nent + nleaves) * sizeof(out->entries[0]));
+	if (!out) {
+		free(c);
+		return NULL;
+	}
+	/* Drop KVM's own leaves: if Linux sees "KVMKVMKVM" it ignores Hyper-V. */
+	for (i = 0; i < c->nent; i++)
+		if ((c->entries[i].function & 0xf0000000) != 0x40000000)
+			out->entries[n++] = c->entries[i];
+	for (i = 0; i < nleaves; i++)
+		hv_fill_leaf(hv, &out->entries[n++], HV_LEAF_VENDOR + i);
+	out->nent = n;
+	free(c);
+	return out;
+}
+
+int hyperv_vcpu_init(struct hyperv *hv, struct vcpu *vcpu)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_HYPERV_SYNIC2 };
+
+	/* SYNIC2: KVM leaves the message/event pages alone; hvmm clears them. */
+	if (ioctl(vcpu->fd, KVM_ENABLE_CAP, &cap) < 0) {
+		pr_err("vcpu%u: enabling SynIC: %s", vcpu->id, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * KVM_SET_GSI_ROUTING replaces the whole table, so it restates KVM's
+ * default PIC/IOAPIC routes before appending one SINT2 route per VP.
+ */
+int hyperv_setup_routes(struct hyperv *hv)
+{
+	struct vm *vm = hv->vm;
+	unsigned int n = 0, i, max = 16 + 24 + vm->ncpus;
+	struct kvm_irq_routing *r;
+	int ret = 0;
+
+	r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < 24; i++) {
+		if (i < 16) {
+			r->entries[n].gsi = i;
+			r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			r->entries[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER
+							       : KVM_IRQCHIP_PIC_SLAVE;
+			r->entries[n].u.irqchip.pin = i % 8;
+			n++;
+		}
+		r->entries[n].gsi = i;
+		r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		r->entries[n].u.irqchip.pin = i;
+		n++;
+	}
+	for (i = 0; i < vm->ncpus; i++) {
+		hv->vp[i].sint_gsi = (int)(HV_SINT_GSI_BASE + i);
+		r->entries[n].gsi = HV_SINT_GSI_BASE + i;
+		r->entries[n].type = KVM_IRQ_ROUTING_HV_SINT;
+		r->entries[n].u.hv_sint.vcpu = i;
+		r->entries[n].u.hv_sint.sint = HV_VMBUS_SINT;
+		n++;
+	}
+	r->nr = n;
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0) {
+		ret = -errno;
+		pr_err("KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < vm->ncpus; i++) {
+		struct hv_vp *vp = &hv->vp[i];
+		struct kvm_irqfd irqfd = { .gsi = (uint32_t)vp->sint_gsi,
+					   .flags = KVM_IRQFD_FLAG_RESAMPLE };
+
+		vp->sint_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		vp->ack_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (vp->sint_efd < 0 || vp->ack_efd < 0) {
+			ret = -errno;
+			goto out;
+		}
+		irqfd.fd = (uint32_t)vp->sint_efd;
+		irqfd.resamplefd = (uint32_t)vp->ack_efd;
+		if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+			ret = -errno;
+			pr_err("KVM_IRQFD for SINT2 of VP %u: %s", i, strerror(errno));
+			goto out;
+		}
+	}
+out:
+	free(r);
+	return ret;
+}
+
+int hyperv_set_msg_handler(struct hyperv *hv, uint32_t conn_id, hv_msg_handler_fn fn,
+			   void *opaque)
+{
+	unsigned int i;
+
+	for (i = 0; i < hv->nr_handlers; i++)
+		if (hv->handlers[i].conn_id == conn_id)
+			return -EBUSY;
+	if (hv->nr_handlers == HV_MSG_HANDLERS_MAX)
+		return -ENOSPC;
+	hv->handlers[hv->nr_handlers].conn_id = conn_id;
+	hv->handlers[hv->nr_handlers].fn = fn;
+	hv->handlers[hv->nr_handlers].opaque = opaque;
+	hv->nr_handlers++;
+	return 0;
+}
+
+int hyperv_set_event_fd(struct hyperv *hv, uint32_t conn_id, int fd)
+{
+	struct kvm_hyperv_eventfd e = {
+		.conn_id = conn_id,
+		.fd = fd < 0 ? 0 : fd,
+		.flags = fd < 0 ? KVM_HYPERV_EVENTFD_DEASSIGN : 0,
+	};
+
+	if (ioctl(hv->vm->vm_fd, KVM_HYPERV_EVENTFD, &e) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The guest just enabled a SynIC page: with SYNIC2 clearing it is ours. */
+static void hv_clear_page(struct hyperv *hv, uint64_t old, uint64_t val)
+{
+	void *p;
+
+	if (!(val & HV_SYNIC_ENABLE) || (old == val))
+		return;
+	p = gmem_ptr(&hv->vm->mem, val & HV_PAGE_MASK, 4096);
+	if (p)
+		memset(p, 0, 4096);
+	else
+		pr_err_rl("guest put a SynIC page outside RAM (0x%llx)",
+			  (unsigned long long)(val & HV_PAGE_MASK));
+}
+
+static void hv_handle_synic(struct hyperv *hv, struct vcpu *vcpu)
+{
+	struct kvm_hyperv_exit *e = &vcpu->run->hyperv;
+	struct hv_vp *vp = &hv->vp[vcpu->id];
+
+	hv->synic_exits++;
+	switch (e->u.synic.msr) {
+	case HV_X64_MSR_SIMP:
+		hv_clear_page(hv, __atomic_load_n(&vp->simp, __ATOMIC_ACQUIRE), e->u.synic.msg_page);
+		break;
+	case HV_X64_MSR_SIEFP:
+		hv_clear_page(hv, __atomic_load_n(&vp->siefp, __ATOMIC_ACQUIRE), e->u.synic.evt_page);
+		break;
+	default:
+		break;
+	}
+	__atomic_store_n(&vp->simp, e->u.synic.msg_page, __ATOMIC_RELEASE);
+	__atomic_store_n(&vp->siefp, e->u.synic.evt_page, __ATOMIC_RELEASE);
+	__atomic_store_n(&vp->scontrol, e->u.synic.control, __ATOMIC_RELEASE);
+}
+
+/* HvPostMessage input block (TLFS), 8-byte aligned in guest memory. */
+struct hv_post_message_input {
+	uint32_t connection_id;
+	uint32_t reserved;
+	uint32_t message_type;
+	uint32_t payload_size;
+	uint8_t payload[HV_MESSAGE_PAYLOAD_MAX];
+} __attribute__((packed));
+
+static uint16_t hv_post_message(struct hyperv *hv, struct vcpu *vcpu, uint64_t control,
+				uint64_t gpa)
+{
+	struct hv_post_message_input in;
+	unsigned int i;
+
+	if (control & (1ULL << 16)) /* fast form is not defined for PostMessage */
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (gpa & 7)
+		return HV_STATUS_INVALID_ALIGNMENT;
+	if ((gpa & 0xfff) + sizeof(in) > 4096)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (gmem_read(&hv->vm->mem, gpa, &in, sizeof(in)))
+		return HV_STATUS_INVALID_PARAMETER;
+	if (in.payload_size > HV_MESSAGE_PAYLOAD_MAX || in.message_type == 0)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	in.connection_id &= 0xffffff;
+	for (i = 0; i < hv->nr_handlers; i++)
+		if (hv->handlers[i].conn_id == in.connection_id)
+			return hv->handlers[i].fn(hv->handlers[i].opaque, vcpu->id,
+						  in.message_type, in.payload, in.payload_size);
+	return HV_STATUS_INVALID_CONNECTION_ID;
+}
+
+static void hv_handle_hcall(struct hyperv *hv, struct vcpu *vcpu)
+{
+	struct kvm_hyperv_exit *e = &vcpu->run->hyperv;
+	uint64_t control = e->u.hcall.input;
+	uint16_t code = control & 0xffff, status;
+
+	hv->hypercalls++;
+	switch (code) {
+	case HVCALL_POST_MESSAGE:
+		status = hv_post_message(hv, vcpu, control, e->u.hcall.params[0]);
+		break;
+	case HVCALL_SIGNAL_EVENT:
+		/* Registered connections never exit; anything else has no port. */
+		status = HV_STATUS_INVALID_PORT_ID;
+		break;
+	default:
+		pr_err_rl("vcpu%u: unsupported hypercall 0x%x", vcpu->id, code);
+		status = HV_STATUS_INVALID_HYPERCALL_CODE;
+		break;
+	}
+	e->u.hcall.result = status;
+}
+
+int hyperv_handle_exit(struct vcpu *vcpu)
+{
+	struct hyperv *hv = vcpu->vm->hv;
+
+	if (!hv)
+		return -EINVAL;
+	switch (vcpu->run->hyperv.type) {
+	case KVM_EXIT_HYPERV_SYNIC:
+		hv_handle_synic(hv, vcpu);
+		return 0;
+	case KVM_EXIT_HYPERV_HCALL:
+		hv_handle_hcall(hv, vcpu);
+		return 0;
+	default:
+		pr_err_rl("vcpu%u: unexpected Hyper-V exit type %u", vcpu->id,
+			  vcpu->run->hyperv.type);
+		return 0;
+	}
+}
