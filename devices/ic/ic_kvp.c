@@ -8,6 +8,11 @@
  * answers HV_E_FAIL (kvp_timeout_func, kvp_on_reset). An empty or
  * exhausted pool comes back as HV_S_CONT. Both are outcomes here.
  *
+ * Without a daemon that ever registered, Linux does not read the KVP
+ * ring at all (hv_kvp_onchannelcallback returns while state <
+ * HVUTIL_READY), so not even NEGOTIATE is answered: the host only sees
+ * silence, which the channel device must time out.
+ *
  * The guest rewrites the request in place and echoes our length, so
  * the request carries the full hv_kvp_msg_enumerate (2580-byte body):
  * that is where a successful answer's key and value land.

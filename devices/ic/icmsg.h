@@ -334,7 +334,12 @@ int ic_timesync_parse(const void *buf, size_t len, uint8_t txid,
 		      const struct ic_negotiated *nv, struct ic_timesync *t,
 		      uint32_t *status);
 
-/* ---- KVP (ICMSGTYPE_KVPEXCHANGE), include/uapi/linux/hyperv.h ---------- */
+/* ---- KVP (ICMSGTYPE_KVPEXCHANGE), include/uapi/linux/hyperv.h ----------
+ *
+ * Linux answers KVP (negotiation included) only once hv_kvp_daemon has
+ * registered; with no daemon the channel stays silent forever. With a
+ * daemon that later dies or stalls, pending exchanges get HV_E_FAIL.
+ */
 
 #define IC_KVP_MAX_KEY_SIZE	512
 #define IC_KVP_MAX_VALUE_SIZE	2048
