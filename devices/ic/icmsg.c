@@ -293,7 +293,7 @@ ssize_t ic_heartbeat_request(void *buf, size_t cap, const struct ic_negotiated *
 
 	memset(&hb, 0, sizeof(hb));
 	hb.seq_num = seq;
-	/* Full 40 bytes: Linux 5.15 requires them, 6.x only seq_num. */
+	/* Full 40 bytes: older hardened kernels check for all of them, newer ones only for seq_num. */
 	return ic_build_service_request(buf, cap, ICMSGTYPE_HEARTBEAT, nv,
 					&hb, sizeof(hb), txid);
 }
