@@ -11,7 +11,8 @@
 
 enum {
 	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
-	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV,
+	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV, OPT_DEBUG_INJECT,
+	OPT_SHUTDOWN_GRACE,
 };
 
 static const struct option run_opts[] = {
@@ -26,6 +27,8 @@ static const struct option run_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "hyperv", required_argument, NULL, OPT_HYPERV },
+	{ "debug-inject", required_argument, NULL, OPT_DEBUG_INJECT },
+	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -51,6 +54,12 @@ void cli_usage(FILE *f)
 "  --on-reboot ACTION   exit (default) or restart when the guest reboots\n"
 "  --timeout SECONDS    stop the guest after SECONDS (exit status 5)\n"
 "  --hyperv on|off      Hyper-V enlightenments and VMBus (default on)\n"
+"  --shutdown-grace S   on SIGINT/SIGTERM ask the guest to shut down through\n"
+"                       the shutdown IC and stop it after S seconds (default %d;\n"
+"                       0 = stop at once)\n"
+"  --debug-inject late-event-port\n"
+"                       for tests: restore the VMBus bug where a channel's\n"
+"                       first signal to the guest is lost\n"
 "  --stats              print VM-exit statistics at the end\n"
 "  -v, --verbose        more log output (repeat for debug)\n"
 "  -q, --quiet          errors only\n"
@@ -63,7 +72,7 @@ void cli_usage(FILE *f)
 "  4  the guest crashed: triple fault or unhandled exit (registers are printed)\n"
 "  5  --timeout expired\n"
 "  6  stopped by SIGINT or SIGTERM\n",
-		VM_MAX_CPUS);
+		VM_MAX_CPUS, CLI_DEFAULT_SHUTDOWN_GRACE);
 }
 
 static int cli_err(char *err, size_t errlen, const char *fmt, ...)
@@ -152,6 +161,19 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 	case OPT_STATS:
 		cfg->stats = true;
 		break;
+	case OPT_DEBUG_INJECT:
+		if (strcmp(arg, "late-event-port"))
+			return cli_err(err, errlen, "--debug-inject: '%s' is not late-event-port",
+				       arg);
+		cfg->late_event_port = true;
+		break;
+	case OPT_SHUTDOWN_GRACE:
+		if (parse_uint(arg, 0, 3600, &v))
+			return cli_err(err, errlen,
+				       "--shutdown-grace: '%s' is not a number of seconds (0-3600)",
+				       arg);
+		cfg->shutdown_grace_s = (unsigned int)v;
+		break;
 	case OPT_HYPERV:
 		if (!strcmp(arg, "on"))
 			cfg->hyperv = true;
@@ -199,6 +221,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_
 	cfg->cmdline = CLI_DEFAULT_CMDLINE;
 	cfg->serial = SERIAL_STDIO;
 	cfg->hyperv = true;
+	cfg->shutdown_grace_s = CLI_DEFAULT_SHUTDOWN_GRACE;
 	err[0] = 0;
 	optind = 0; /* full reset: callers (tests) parse more than once */
 	opterr = 0;

@@ -13,6 +13,7 @@
 
 #define HVMM_VERSION "0.1.0"
 #define CLI_DEFAULT_MEM (512ULL << 20)
+#define CLI_DEFAULT_SHUTDOWN_GRACE 30
 #define CLI_DEFAULT_CMDLINE "console=ttyS0 panic=-1"
 
 enum cli_result {

@@ -32,6 +32,7 @@
 #include "loader/loader.h"
 #include "uart.h"
 #include "vmbus/vmbus.h"
+#include "vm_vmbus.h"
 #include "hyperv.h"
 #include "util.h"
 #include "vcpu.h"
@@ -278,10 +279,29 @@ static void console_input(struct vm_console *c, struct vm *vm)
 	c->pending_len -= took;
 }
 
+/*
+ * SIGINT/SIGTERM: ask the guest to power off through the shutdown IC and
+ * give it --shutdown-grace seconds; without VMBus, or on a second signal,
+ * stop at once.
+ */
+static void vm_on_signal(struct vm *vm, unsigned int signo, uint64_t *hard_deadline)
+{
+	if (!*hard_deadline && vm->cfg->shutdown_grace_s &&
+	    !vm_guest_shutdown(vm, false, false)) {
+		pr_warn("received signal %u; asking the guest to shut down (%u s grace)", signo,
+			vm->cfg->shutdown_grace_s);
+		*hard_deadline = monotonic_ms() + vm->cfg->shutdown_grace_s * 1000ULL;
+		return;
+	}
+	pr_warn("received signal %u; stopping the VM", signo);
+	vm_request_stop(vm, VM_STOP_SIGNAL);
+}
+
 /* Wait for a stop request, feeding console input and watching the deadline. */
 static void vm_wait(struct vm *vm, int sig_fd, uint64_t deadline)
 {
 	const struct vm_config *cfg = vm->cfg;
+	uint64_t hard_deadline = 0;
 	struct vm_console con;
 
 	console_start(&con, vm);
@@ -299,10 +319,25 @@ static void vm_wait(struct vm *vm, int sig_fd, uint64_t deadline)
 			if (now >= deadline) {
 				pr_err("guest still running after --timeout %u s; stopping it",
 				       cfg->timeout_s);
+				if (vm->vmbus)
+					vm_vmbus_report(vm, stderr);
 				vm_request_stop(vm, VM_STOP_TIMEOUT);
 				break;
 			}
 			timeout = (int)MIN(deadline - now, 1000000ULL);
+		}
+		if (hard_deadline) {
+			uint64_t now = monotonic_ms();
+
+			if (now >= hard_deadline) {
+				pr_warn("guest did not shut down within --shutdown-grace %u s; "
+					"stopping it", cfg->shutdown_grace_s);
+				vm_vmbus_report(vm, stderr);
+				vm_request_stop(vm, VM_STOP_SIGNAL);
+				break;
+			}
+			timeout = timeout < 0 ? (int)(hard_deadline - now)
+					      : MIN(timeout, (int)(hard_deadline - now));
 		}
 		/* Input waiting for FIFO space is retried on a short tick. */
 		if (con.pending_len)
@@ -312,10 +347,8 @@ static void vm_wait(struct vm *vm, int sig_fd, uint64_t deadline)
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
-				pr_warn("received signal %u; stopping the VM", si.ssi_signo);
-				vm_request_stop(vm, VM_STOP_SIGNAL);
-			}
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+				vm_on_signal(vm, si.ssi_signo, &hard_deadline);
 		}
 		if ((p[2].revents & (POLLIN | POLLHUP)) || con.pending_len)
 			console_input(&con, vm);
@@ -422,7 +455,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	for (i = 0; i < vm.ncpus; i++)
 		if (vcpu_init(&vm.vcpus[i], &vm, i))
 			goto out;
-	if (vm.hv && hyperv_setup_routes(vm.hv))
+	if (vm.hv && (hyperv_setup_routes(vm.hv) || vm_vmbus_start(&vm)))
 		goto out;
 	if (vcpu_set_boot_state(&vm.vcpus[0], &bs)) {
 		pr_err("cannot set the boot vCPU state");
@@ -453,6 +486,8 @@ out:
 	}
 	if (vm.stop_efd >= 0)
 		close(vm.stop_efd);
+	if (vm.vmbus)
+		vm_vmbus_stop(&vm);
 	if (vm.hv) {
 		hyperv_destroy(vm.hv);
 		free(vm.hv);

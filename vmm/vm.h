@@ -58,12 +58,18 @@ struct vm_config {
 	unsigned int timeout_s;  /* 0 = none */
 	bool stats;              /* print exit statistics at the end */
 	bool hyperv;             /* Hyper-V enlightenments and VMBus */
+	bool late_event_port;    /* --debug-inject late-event-port */
+	unsigned int shutdown_grace_s; /* SIGTERM: graceful, then hard stop */
 };
 
 struct vcpu;
 struct uart;
 struct pm;
 struct hyperv;
+struct vmbus;
+struct ic_dev;
+
+#define VM_NR_IC 4
 
 struct vm {
 	const struct vm_config *cfg;
@@ -85,6 +91,8 @@ struct vm {
 	struct uart *com1;
 	struct pm *pm;
 	struct hyperv *hv;       /* NULL with --hyperv off */
+	struct vmbus *vmbus;
+	struct ic_dev *ic[VM_NR_IC]; /* shutdown, heartbeat, timesync, kvp */
 };
 
 /* Request the VM to stop. Thread-safe; only the first request counts. */

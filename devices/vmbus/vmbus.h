@@ -3,13 +3,98 @@
  * The VMBus server: the host side of the VMBus control protocol (version
  * negotiation, offers, GPADLs, open/close, unload) and the channels that
  * VMBus devices use, each device in a thread of its own.
+ *
+ * Ordering guarantee (the bug class hvmm exists to avoid): when the guest
+ * opens a channel, both signal paths exist before anything can use them.
+ * The guest->host event (KVM_HYPERV_EVENTFD for the channel's connection
+ * id) and the host->guest event port (target VP + event flag) are set up
+ * while handling OPENCHANNEL, the OPENCHANNEL_RESULT is posted next, and
+ * only after it has been delivered is the device told that its channel is
+ * open. A device may therefore write and signal at once. As a safety net
+ * the server re-checks each channel UNSTICK_MS after an open and signals
+ * again if the guest's ring state says it should have been signalled.
+ * `--debug-inject late-event-port` restores the broken order on purpose.
  */
 #ifndef HVMM_VMBUS_H
 #define HVMM_VMBUS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmbus/ring.h"
+
 struct aml;
+struct vm;
+struct vmbus;
+struct vmbus_channel;
 
 /* DSDT hook (acpi_dsdt_hook) emitting the VMBus ACPI device. */
 void vmbus_acpi_emit(struct aml *a, void *opaque);
+
+/*
+ * A VMBus device. Every callback runs on the device's own thread, never
+ * concurrently with another callback of the same device.
+ */
+struct vmbus_device_ops {
+	const char *name;       /* short, for logs and status: "shutdown" */
+	const char *class_guid; /* "0e0b6031-5213-4934-818b-38d90ced39db" */
+	/* The channel is open and both signal paths work: may send at once. */
+	void (*open)(struct vmbus_channel *ch);
+	/* The guest signalled the channel (or the safety net fired). */
+	void (*recv)(struct vmbus_channel *ch);
+	/* The channel closed (guest close, unload, reconnect). */
+	void (*close)(struct vmbus_channel *ch);
+	/* About once a second while the channel is open. */
+	void (*tick)(struct vmbus_channel *ch);
+	/* A host request arrived (vmbus_device_kick); also while closed. */
+	void (*kick)(struct vmbus_channel *ch);
+};
+
+struct vmbus_stats {
+	uint64_t msgs_in, msgs_out, msgs_bad, opens, unstick_signals, lost_signals;
+	uint32_t version;   /* negotiated, 0 = not connected */
+};
+
+/* Create the server for `vm` (needs vm->hv). Devices are added next. */
+int vmbus_create(struct vm *vm, bool late_event_port, struct vmbus **out);
+/* Register a device before vmbus_start(); returns its channel or NULL. */
+struct vmbus_channel *vmbus_add_device(struct vmbus *bus, const struct vmbus_device_ops *ops,
+				       void *priv);
+/* Hook the message connections and start the server and device threads. */
+int vmbus_start(struct vmbus *bus);
+/* Stop every thread and free everything. */
+void vmbus_destroy(struct vmbus *bus);
+void vmbus_get_stats(struct vmbus *bus, struct vmbus_stats *st);
+
+/* ---- for devices, on their own thread ----------------------------------- */
+
+void *vmbus_chan_priv(struct vmbus_channel *ch);
+const char *vmbus_chan_name(struct vmbus_channel *ch);
+bool vmbus_chan_is_open(struct vmbus_channel *ch);
+
+/*
+ * Send one DATA_INBAND packet (payload padded to 8) and signal the guest
+ * as the ring rules require. 0, -EAGAIN (ring full: retried by the device
+ * on its next recv), -EPIPE (channel not open), -EIO (ring corrupt).
+ */
+int vmbus_chan_send(struct vmbus_channel *ch, uint64_t trans_id, const void *data,
+		    uint32_t len);
+
+/*
+ * Receive the next packet's payload (after the descriptor and any type
+ * header). Returns payload bytes, -EAGAIN (empty), -ENOBUFS (dropped:
+ * too large), -EIO (ring corrupt; the channel stops), -EPIPE.
+ */
+int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt *pkt, void *buf,
+		    uint32_t len);
+
+/*
+ * Bytes the guest has not yet read from the host->guest ring, or -1 if
+ * the channel is not open (any thread; for status and hang reports).
+ */
+long vmbus_chan_unread(struct vmbus_channel *ch);
+
+/* Ask the device thread to run ops->kick (from any thread). */
+void vmbus_device_kick(struct vmbus_channel *ch);
 
 #endif

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Time sync IC: host UTC time together with the guest's partition
+ * reference counter at the same instant, so the guest can correct for
+ * delivery delay. The first sample after negotiation asks the guest to
+ * step its clock (SYNC); later ones, every TS_PERIOD_S, are SAMPLEs.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "ic/ic_dev.h"
+#include "util.h"
+#include "vm.h"
+
+#define TS_PERIOD_S 5
+
+/*
+ * KVM's Hyper-V reference counter is kvmclock in 100 ns units; with
+ * KVM_CLOCK_REALTIME the same call gives the host time of that sample.
+ */
+static int ts_sample(struct ic_dev *ic, struct ic_timesync *t)
+{
+	struct kvm_clock_data c = { 0 };
+	struct timespec now;
+
+	if (ioctl(ic->vm->vm_fd, KVM_GET_CLOCK, &c) < 0)
+		return -errno;
+	if (c.flags & KVM_CLOCK_REALTIME) {
+		now.tv_sec = (time_t)(c.realtime / 1000000000ULL);
+		now.tv_nsec = (long)(c.realtime % 1000000000ULL);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &now);
+	}
+	memset(t, 0, sizeof(*t));
+	t->vmreferencetime = c.clock / 100;
+	return ic_timespec_to_filetime(&now, &t->parenttime);
+}
+
+static void ts_send(struct ic_dev *ic, uint8_t flags)
+{
+	uint8_t buf[256];
+	struct ic_timesync t;
+	ssize_t len;
+
+	if (ic->outstanding >= 0 || ts_sample(ic, &t))
+		return;
+	t.flags = flags;
+	t.childtime = 0;
+	t.stratum = 2;
+	len = ic_timesync_request(buf, sizeof(buf), &ic->nv, ic_dev_next_txid(ic), &t);
+	if (ic_dev_send(ic, ICMSGTYPE_TIMESYNC, buf, len))
+		return;
+	pthread_mutex_lock(&ic->lock);
+	ic->ts_count++;
+	ic->ts_last_ms = monotonic_ms();
+	pthread_mutex_unlock(&ic->lock);
+}
+
+static void ts_ready(struct ic_dev *ic)
+{
+	ts_send(ic, ICTIMESYNCFLAG_SYNC);
+}
+
+static void ts_tick(struct ic_dev *ic)
+{
+	if (monotonic_ms() - ic->ts_last_ms >= TS_PERIOD_S * 1000ULL)
+		ts_send(ic, ICTIMESYNCFLAG_SAMPLE);
+}
+
+static void ts_response(struct ic_dev *ic, const void *buf, uint32_t len)
+{
+	struct ic_timesync t;
+	uint32_t status;
+	int ret = ic_timesync_parse(buf, len, ic->txid, &ic->nv, &t, &status);
+
+	pthread_mutex_lock(&ic->lock);
+	ic->outstanding = -1;
+	pthread_mutex_unlock(&ic->lock);
+	if (ret)
+		pr_err_rl("ic-timesync: malformed answer: %s", strerror(-ret));
+}
+
+const struct ic_service_ops ic_timesync_ops = {
+	.svc = IC_SVC_TIMESYNC,
+	.name = "timesync",
+	.class_guid = "9527e630-d0ae-497b-adce-e80ab0175caf",
+	.ready = ts_ready,
+	.response = ts_response,
+	.tick = ts_tick,
+};

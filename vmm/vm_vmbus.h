@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMBus devices of a VM with Hyper-V enlightenments: the server and
+ * its integration components, shutdown first, then heartbeat, time sync
+ * and KVP, each in its own thread.
+ */
+#ifndef HVMM_VM_VMBUS_H
+#define HVMM_VM_VMBUS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct vm;
+
+/* After hyperv_setup_routes(): create and start everything. 0 or -errno. */
+int vm_vmbus_start(struct vm *vm);
+void vm_vmbus_stop(struct vm *vm);
+
+/*
+ * Ask the guest to power off or reboot through the shutdown IC; queued
+ * until the guest has negotiated it. -ENODEV without VMBus, -EBUSY if a
+ * request is already pending.
+ */
+int vm_guest_shutdown(struct vm *vm, bool reboot, bool force);
+
+/* Human-readable VMBus and device state, one line per item. */
+void vm_vmbus_report(struct vm *vm, FILE *f);
+
+#endif
