@@ -2,6 +2,7 @@
 #include "synic.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,7 +58,8 @@ int synic_post_msg(struct hyperv *hv, uint32_t vp, uint32_t sint, uint32_t type,
 		   const void *payload, uint32_t len)
 {
 	struct hv_message_header *h;
-	uint8_t *slot;
+	uint8_t *slot, *flags_byte;
+	uint32_t *type_word;
 	uint64_t gpa;
 
 	if (vp >= hv->vm->ncpus || sint >= HV_SYNIC_SINT_COUNT || !type ||
@@ -69,20 +71,23 @@ int synic_post_msg(struct hyperv *hv, uint32_t vp, uint32_t sint, uint32_t type,
 	if (!slot)
 		return -EFAULT;
 	h = (struct hv_message_header *)slot;
-	if (__atomic_load_n(&h->message_type, __ATOMIC_ACQUIRE) != 0) {
+	/* Slots are 256-byte aligned: the type word is naturally aligned. */
+	type_word = (uint32_t *)(slot + offsetof(struct hv_message_header, message_type));
+	flags_byte = slot + offsetof(struct hv_message_header, message_flags);
+	if (__atomic_load_n(type_word, __ATOMIC_ACQUIRE) != 0) {
 		/*
 		 * Busy: ask for an EOM. The guest may free the slot between
 		 * our check and the flag; re-check so that case is not lost.
 		 */
-		__atomic_fetch_or(&h->message_flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_ACQ_REL);
-		if (__atomic_load_n(&h->message_type, __ATOMIC_ACQUIRE) != 0)
+		__atomic_fetch_or(flags_byte, HV_MESSAGE_FLAG_PENDING, __ATOMIC_ACQ_REL);
+		if (__atomic_load_n(type_word, __ATOMIC_ACQUIRE) != 0)
 			return -EAGAIN;
 	}
 	memcpy(slot + sizeof(*h), payload, len);
 	h->payload_size = (uint8_t)len;
 	h->message_flags = 0;
 	h->sender = 0;
-	__atomic_store_n(&h->message_type, type, __ATOMIC_RELEASE);
+	__atomic_store_n(type_word, type, __ATOMIC_RELEASE);
 	return synic_raise(hv, vp);
 }
 
