@@ -12,7 +12,7 @@
 enum {
 	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV, OPT_DEBUG_INJECT,
-	OPT_SHUTDOWN_GRACE,
+	OPT_SHUTDOWN_GRACE, OPT_API,
 };
 
 static const struct option run_opts[] = {
@@ -29,6 +29,7 @@ static const struct option run_opts[] = {
 	{ "hyperv", required_argument, NULL, OPT_HYPERV },
 	{ "debug-inject", required_argument, NULL, OPT_DEBUG_INJECT },
 	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
+	{ "api", required_argument, NULL, OPT_API },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -39,6 +40,7 @@ void cli_usage(FILE *f)
 {
 	fprintf(f,
 "usage: hvmm run --kernel FILE [options]\n"
+"       hvmm ctl SOCKET status | shutdown [--reboot] [--force]\n"
 "       hvmm --help | --version\n"
 "\n"
 "Boot a kernel on KVM. FILE may be a Linux bzImage, an ELF kernel (vmlinux\n"
@@ -57,6 +59,7 @@ void cli_usage(FILE *f)
 "  --shutdown-grace S   on SIGINT/SIGTERM ask the guest to shut down through\n"
 "                       the shutdown IC and stop it after S seconds (default %d;\n"
 "                       0 = stop at once)\n"
+"  --api unix:PATH      control socket for `hvmm ctl PATH status|shutdown`\n"
 "  --debug-inject late-event-port\n"
 "                       for tests: restore the VMBus bug where a channel's\n"
 "                       first signal to the guest is lost\n"
@@ -173,6 +176,11 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 				       "--shutdown-grace: '%s' is not a number of seconds (0-3600)",
 				       arg);
 		cfg->shutdown_grace_s = (unsigned int)v;
+		break;
+	case OPT_API:
+		if (strncmp(arg, "unix:", 5) || !arg[5] || strlen(arg + 5) > 100)
+			return cli_err(err, errlen, "--api: '%s' is not unix:PATH", arg);
+		cfg->api_path = arg + 5;
 		break;
 	case OPT_HYPERV:
 		if (!strcmp(arg, "on"))

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api.h"
 #include "cli.h"
 #include "util.h"
 #include "vm.h"
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ctl"))
+		return api_client(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		cli_usage(stdout);
 		return 0;

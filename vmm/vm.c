@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "acpi/acpi.h"
+#include "api.h"
 #include "kvm.h"
 #include "layout.h"
 #include "legacy.h"
@@ -422,6 +423,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 			 .stop_efd = -1 };
 	struct vm_devices *dev = calloc(1, sizeof(*dev));
 	enum vm_stop_reason reason = VM_STOP_ERROR;
+	struct api *api = NULL;
 	struct boot_state bs;
 	unsigned int i;
 	int serial_fd = -1, ret;
@@ -457,6 +459,8 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 			goto out;
 	if (vm.hv && (hyperv_setup_routes(vm.hv) || vm_vmbus_start(&vm)))
 		goto out;
+	if (cfg->api_path && api_start(&vm, cfg->api_path, &api))
+		goto out;
 	if (vcpu_set_boot_state(&vm.vcpus[0], &bs)) {
 		pr_err("cannot set the boot vCPU state");
 		goto out;
@@ -486,6 +490,7 @@ out:
 	}
 	if (vm.stop_efd >= 0)
 		close(vm.stop_efd);
+	api_stop(api);
 	if (vm.vmbus)
 		vm_vmbus_stop(&vm);
 	if (vm.hv) {

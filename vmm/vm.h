@@ -60,6 +60,7 @@ struct vm_config {
 	bool hyperv;             /* Hyper-V enlightenments and VMBus */
 	bool late_event_port;    /* --debug-inject late-event-port */
 	unsigned int shutdown_grace_s; /* SIGTERM: graceful, then hard stop */
+	const char *api_path;    /* --api unix:PATH, or NULL */
 };
 
 struct vcpu;
