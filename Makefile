@@ -6,6 +6,7 @@
 #   make unit       unit tests only            make unit-san   same under ASan+UBSan
 #   make integration  KVM integration tests (natively or in the lab)
 #   make bench      boot benchmark, hvmm vs QEMU, in the same (lab) run
+#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each
 #   make deps       install the Debian packages the other targets need
 #
 # Every target that needs packages calls scripts/deps first; it does
@@ -107,6 +108,31 @@ run: deps hvmm
 bench: deps hvmm
 	@scripts/build-guest
 	@scripts/kvm-lab -- scripts/bench-boot
+
+# libFuzzer harnesses (clang + libclang-rt-14-dev): build them all and run
+# each for FUZZ_SECONDS (default 20) from an empty corpus.
+FUZZ_SECONDS ?= 20
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. -Ivmm -Idevices
+FUZZ_COMMON := vmm/util.c vmm/guest_mem.c
+FUZZ_VMBUS := devices/vmbus/msg.c devices/vmbus/gpadl.c devices/vmbus/ring.c
+FUZZ_IC := devices/ic/icmsg.c devices/ic/ic_timesync.c devices/ic/ic_kvp.c
+$(O)/fuzz/fuzz_vmbus_msg: fuzz/fuzz_vmbus_msg.c $(FUZZ_VMBUS) $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+$(O)/fuzz/fuzz_vmbus_ring: fuzz/fuzz_vmbus_ring.c $(FUZZ_VMBUS) $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+$(O)/fuzz/fuzz_ic: fuzz/fuzz_ic.c $(FUZZ_IC) $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) >$$f.log 2>&1 || { tail -n 40 $$f.log; exit 1; }; \
+		tail -n 1 $$f.log; \
+	done
 
 lab-qemu: deps
 	@scripts/lab/build-l0-qemu
