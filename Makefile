@@ -38,7 +38,7 @@ CHECK_LIBS := -lcheck -lsubunit -lrt -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps run check unit unit-san integration bench clean guest lab-qemu fuzz payloads
+.PHONY: all deps run check unit unit-san integration bench bench-shutdown clean guest lab-qemu fuzz payloads
 
 all: hvmm
 
@@ -108,6 +108,10 @@ run: deps hvmm
 bench: deps hvmm
 	@scripts/build-guest
 	@scripts/kvm-lab -- scripts/bench-boot
+
+bench-shutdown: deps hvmm
+	@scripts/build-guest
+	@scripts/kvm-lab -- scripts/bench-shutdown
 
 # libFuzzer harnesses (clang + libclang-rt-14-dev): build them all and run
 # each for FUZZ_SECONDS (default 20) from an empty corpus.

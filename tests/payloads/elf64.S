@@ -8,16 +8,6 @@
 	.globl start
 start:
 	lea msg(%rip), %rsi
-	mov $COM1, %dx
-1:	lodsb
-	test %al, %al
-	jz 2f
-	out %al, %dx
-	jmp 1b
-2:	mov $PM1A_CNT, %dx
-	mov $S5_SLP_EN, %ax
-	out %ax, %dx
-3:	hlt
-	jmp 3b
+	PRINT_SI_AND_POWEROFF
 	.section .rodata
 msg:	.asciz "ELF64-OK\n"

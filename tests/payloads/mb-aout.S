@@ -19,17 +19,9 @@ hdr:
 	.long LOAD + (start - hdr)        /* entry_addr */
 start:
 	cmp $MB_BOOT_MAGIC, %eax
-	jne 3f
+	jne 4f
 	mov $(LOAD + (msg - hdr)), %esi
-	mov $COM1, %dx
-1:	lodsb
-	test %al, %al
-	jz 2f
-	out %al, %dx
-	jmp 1b
-2:	mov $PM1A_CNT, %dx
-	mov $S5_SLP_EN, %ax
-	out %ax, %dx
-3:	hlt
-	jmp 3b
+	PRINT_SI_AND_POWEROFF
+4:	hlt
+	jmp 4b
 msg:	.asciz "AOUT-OK\n"
