@@ -38,7 +38,7 @@ CHECK_LIBS := -lcheck -lsubunit -lrt -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps run check unit unit-san integration bench bench-shutdown clean guest lab-qemu fuzz payloads
+.PHONY: all deps run soak check unit unit-san integration bench bench-shutdown clean guest lab-qemu fuzz payloads
 
 all: hvmm
 
@@ -99,6 +99,11 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san
 	@$(MAKE) --no-print-directory integration
+
+# The 20-cycle VMBus boot-and-shutdown soak (issue 4's acceptance run).
+soak: deps hvmm payloads
+	@scripts/build-guest
+	@HVMM_CYCLES=$${HVMM_CYCLES:-20} scripts/kvm-lab -- tests/integration/run vmbus_cycles
 
 run: deps hvmm
 	@scripts/build-guest
