@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* hvmm's entry point: subcommand dispatch. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +14,18 @@ static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
 	char err[256];
-	int ret = cli_parse_run(argc, argv, &cfg, err, sizeof(err));
+	sigset_t set;
+	int ret;
+
+	/*
+	 * A SIGTERM that arrives while images load must not kill us with the
+	 * default action: block it now, vm_main() reads it from a signalfd.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	ret = cli_parse_run(argc, argv, &cfg, err, sizeof(err));
 
 	if (ret == CLI_HELP)
 		return 0;
