@@ -103,6 +103,32 @@ static void api_shutdown(struct api *api, char *args, FILE *out)
 			reboot ? "reboot" : "power-off");
 }
 
+/* "remove NAME" / "add NAME": hot-remove or re-add a VMBus device. */
+static void api_device(struct api *api, char *args, bool present, FILE *out)
+{
+	char *save = NULL, *name = strtok_r(args, " \t", &save);
+	int ret;
+
+	if (!name || strtok_r(NULL, " \t", &save)) {
+		fprintf(out, "error: usage: %s DEVICE (shutdown, heartbeat, timesync, kvp)\n",
+			present ? "add" : "remove");
+		return;
+	}
+	ret = vm_vmbus_set_device(api->vm, name, present);
+	if (ret == -ENODEV)
+		fprintf(out, "error: no VMBus (--hyperv off)\n");
+	else if (ret == -ENOENT)
+		fprintf(out, "error: no device '%s' (shutdown, heartbeat, timesync, kvp)\n", name);
+	else if (ret == -EALREADY)
+		fprintf(out, "error: %s is already %s\n", name, present ? "present" : "removed");
+	else if (ret == -EBUSY)
+		fprintf(out, "error: the guest has not released %s yet; try again\n", name);
+	else if (ret)
+		fprintf(out, "error: %s\n", strerror(-ret));
+	else
+		fprintf(out, "ok\n%s %s\n", name, present ? "offered again" : "removal requested");
+}
+
 static void api_serve(struct api *api, int fd)
 {
 	char line[API_LINE_MAX], *reply = NULL, *args;
@@ -121,8 +147,10 @@ static void api_serve(struct api *api, int fd)
 		api_status(api, out);
 	else if (!strcmp(line, "shutdown"))
 		api_shutdown(api, args, out);
+	else if (!strcmp(line, "remove") || !strcmp(line, "add"))
+		api_device(api, args, line[0] == 'a', out);
 	else
-		fprintf(out, "error: unknown command '%s' (status, shutdown)\n", line);
+		fprintf(out, "error: unknown command '%s' (status, shutdown, remove, add)\n", line);
 	fclose(out);
 	if (reply && write(fd, reply, reply_len) < 0)
 		pr_err_rl("control socket: reply: %s", strerror(errno));
@@ -220,7 +248,8 @@ int api_client(int argc, char **argv)
 	int fd, i;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: hvmm ctl SOCKET status | shutdown [--reboot] [--force]\n");
+		fprintf(stderr, "usage: hvmm ctl SOCKET status | shutdown [--reboot] [--force] |"
+			" remove DEVICE | add DEVICE\n");
 		return HVMM_EXIT_USAGE;
 	}
 	for (i = 2; i < argc; i++) {

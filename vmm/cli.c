@@ -40,7 +40,7 @@ void cli_usage(FILE *f)
 {
 	fprintf(f,
 "usage: hvmm run --kernel FILE [options]\n"
-"       hvmm ctl SOCKET status | shutdown [--reboot] [--force]\n"
+"       hvmm ctl SOCKET status | shutdown [--reboot] [--force] | remove DEV | add DEV\n"
 "       hvmm --help | --version\n"
 "\n"
 "Boot a kernel on KVM. FILE may be a Linux bzImage, an ELF kernel (vmlinux\n"
@@ -59,7 +59,7 @@ void cli_usage(FILE *f)
 "  --shutdown-grace S   on SIGINT/SIGTERM ask the guest to shut down through\n"
 "                       the shutdown IC and stop it after S seconds (default %d;\n"
 "                       0 = stop at once)\n"
-"  --api unix:PATH      control socket for `hvmm ctl PATH status|shutdown`\n"
+"  --api unix:PATH      control socket for `hvmm ctl PATH COMMAND`\n"
 "  --debug-inject late-event-port\n"
 "                       for tests: restore the VMBus bug where a channel's\n"
 "                       first signal to the guest is lost\n"

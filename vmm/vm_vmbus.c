@@ -57,6 +57,18 @@ int vm_guest_shutdown(struct vm *vm, bool reboot, bool force)
 	return ic_shutdown_request_host(vm->ic[0], flags);
 }
 
+int vm_vmbus_set_device(struct vm *vm, const char *name, bool present)
+{
+	unsigned int i;
+
+	if (!vm->vmbus)
+		return -ENODEV;
+	for (i = 0; i < VM_NR_IC; i++)
+		if (vm->ic[i] && !strcmp(vm->ic[i]->sops->name, name))
+			return vmbus_set_present(vm->ic[i]->ch, present);
+	return -ENOENT;
+}
+
 void vm_vmbus_report(struct vm *vm, FILE *f)
 {
 	struct vmbus_stats st;
@@ -79,6 +91,16 @@ void vm_vmbus_report(struct vm *vm, FILE *f)
 
 		if (!ic)
 			continue;
+		switch (vmbus_chan_presence(ic->ch)) {
+		case VMBUS_REMOVING:
+			fprintf(f, "%s: removed, waiting for the guest to release it\n", ic->sops->name);
+			continue;
+		case VMBUS_REMOVED:
+			fprintf(f, "%s: removed\n", ic->sops->name);
+			continue;
+		case VMBUS_PRESENT:
+			break;
+		}
 		ic_dev_status(ic, &s);
 		unread = vmbus_chan_unread(ic->ch);
 		fprintf(f, "%s: %s, opened %" PRIu64 "x, version %u.%u", ic->sops->name,
@@ -96,6 +118,9 @@ void vm_vmbus_report(struct vm *vm, FILE *f)
 				s.sd_sent ? "sent" : "none");
 		if (ic->sops == &ic_kvp_ops && s.kvp_answered)
 			fprintf(f, ", answered status 0x%x", s.kvp_status);
+		/* Linux's hv_kvp reads nothing until its daemon registers. */
+		if (ic->sops == &ic_kvp_ops && s.state == IC_NEGOTIATING && unread > 0)
+			fprintf(f, " (normal while the guest runs no hv_kvp_daemon)");
 		fprintf(f, "\n");
 	}
 }

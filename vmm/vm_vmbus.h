@@ -23,6 +23,13 @@ void vm_vmbus_stop(struct vm *vm);
  */
 int vm_guest_shutdown(struct vm *vm, bool reboot, bool force);
 
+/*
+ * Hot-remove (present = false) or re-add a device by name ("kvp"): the
+ * offer is rescinded or made again (vmbus_set_present). -ENODEV without
+ * VMBus, -ENOENT for an unknown name, else as vmbus_set_present.
+ */
+int vm_vmbus_set_device(struct vm *vm, const char *name, bool present);
+
 /* Human-readable VMBus and device state, one line per item. */
 void vm_vmbus_report(struct vm *vm, FILE *f);
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * KVP (data exchange) IC: after negotiation the host asks for the first
- * item of the guest pool. A guest without hv_kvp_daemon answers with a
- * failure status, which is a normal outcome and recorded as such.
+ * item of the guest pool. A failure status in the answer (the guest's
+ * daemon has nothing, or went away mid-transaction) is a normal outcome
+ * and recorded as such. Linux's hv_kvp without hv_kvp_daemon does not
+ * even negotiate: it leaves the ring unread until the daemon registers,
+ * so the channel stays in negotiation, which is not an error either.
  */
 #include <errno.h>
 #include <string.h>

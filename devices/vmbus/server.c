@@ -160,8 +160,14 @@ static void vmbus_reset(struct vmbus *bus)
 {
 	unsigned int i;
 
-	for (i = 0; i < bus->nr_channels; i++)
+	for (i = 0; i < bus->nr_channels; i++) {
 		vmbus_close_channel(bus, &bus->chan[i]);
+		/* A new connection knows nothing of rescinded relids. */
+		pthread_mutex_lock(&bus->lock);
+		if (bus->chan[i].removed)
+			bus->chan[i].released = true;
+		pthread_mutex_unlock(&bus->lock);
+	}
 	gpadl_table_reset(&bus->gpadls);
 	bus->outq_count = 0;
 	bus->version = 0;
@@ -221,7 +227,8 @@ static void vmbus_request_offers(struct vmbus *bus)
 	unsigned int i;
 
 	for (i = 0; i < bus->nr_channels; i++)
-		vmbus_offer(bus, &bus->chan[i]);
+		if (!bus->chan[i].removed)
+			vmbus_offer(bus, &bus->chan[i]);
 	vmbus_send(bus, &r, NULL);
 }
 
@@ -285,6 +292,8 @@ static int vmbus_open_rings(struct vmbus *bus, struct vmbus_channel *ch,
 	struct gpadl *g = gpadl_find(&bus->gpadls, m->u.open.gpadl);
 	int ret;
 
+	if (ch->removed)
+		return -ENOENT;
 	if (ch->state != CHAN_OFFERED)
 		return -EBUSY;
 	if (!g || !gpadl_complete(g) || m->u.open.target_vp >= bus->vm->ncpus)
@@ -352,6 +361,85 @@ static void vmbus_modify(struct vmbus *bus, const struct vmbus_gmsg *m)
 	}
 }
 
+/* ---- hot removal ---------------------------------------------------- */
+
+static void vmbus_relid_released(struct vmbus *bus, uint32_t relid)
+{
+	struct vmbus_channel *ch = vmbus_chan_by_relid(bus, relid);
+
+	/* Linux also releases the relids of channels it closed on unload. */
+	if (!ch || !ch->removed)
+		return;
+	pthread_mutex_lock(&bus->lock);
+	ch->released = true;
+	pthread_mutex_unlock(&bus->lock);
+	pr_info("vmbus: guest released channel %u (%s)", relid, ch->ops->name);
+}
+
+/* Carry out host requests to remove or re-add devices, in the server thread. */
+static void vmbus_apply_presence(struct vmbus *bus)
+{
+	unsigned int i;
+
+	for (i = 0; i < bus->nr_channels; i++) {
+		struct vmbus_channel *ch = &bus->chan[i];
+		struct vmbus_hmsg r = { .type = CHANNELMSG_RESCIND_CHANNELOFFER };
+		bool absent;
+
+		pthread_mutex_lock(&bus->lock);
+		absent = ch->want_absent;
+		pthread_mutex_unlock(&bus->lock);
+		if (absent == ch->removed)
+			continue;
+		if (absent) {
+			/* The device stops touching the rings before the guest hears. */
+			vmbus_close_channel(bus, ch);
+			if (bus->version) {
+				r.u.rescind.child_relid = ch->relid;
+				vmbus_send(bus, &r, NULL);
+			}
+			pr_info("vmbus: %s removed%s", ch->ops->name,
+				bus->version ? "; offer rescinded" : "");
+		} else if (bus->version) {
+			vmbus_offer(bus, ch);
+			pr_info("vmbus: %s offered again", ch->ops->name);
+		}
+		pthread_mutex_lock(&bus->lock);
+		ch->removed = absent;
+		ch->released = absent && !bus->version;
+		pthread_mutex_unlock(&bus->lock);
+	}
+}
+
+int vmbus_set_present(struct vmbus_channel *ch, bool present)
+{
+	struct vmbus *bus = ch->bus;
+	int ret = 0;
+
+	pthread_mutex_lock(&bus->lock);
+	if (ch->want_absent == !present)
+		ret = -EALREADY;
+	else if (present && (!ch->removed || !ch->released))
+		ret = -EBUSY; /* the guest still holds the relid (or removal is pending) */
+	else
+		ch->want_absent = !present;
+	pthread_mutex_unlock(&bus->lock);
+	if (!ret)
+		efd_signal(bus->msg_efd);
+	return ret;
+}
+
+enum vmbus_presence vmbus_chan_presence(struct vmbus_channel *ch)
+{
+	enum vmbus_presence p;
+
+	pthread_mutex_lock(&ch->bus->lock);
+	p = !ch->removed && !ch->want_absent ? VMBUS_PRESENT :
+	    ch->removed && ch->released ? VMBUS_REMOVED : VMBUS_REMOVING;
+	pthread_mutex_unlock(&ch->bus->lock);
+	return p;
+}
+
 static void vmbus_handle(struct vmbus *bus, const struct vmbus_gmsg *m)
 {
 	struct vmbus_hmsg r = { 0 };
@@ -388,7 +476,8 @@ static void vmbus_handle(struct vmbus *bus, const struct vmbus_gmsg *m)
 		vmbus_modify(bus, m);
 		break;
 	case CHANNELMSG_RELID_RELEASED:
-		break; /* relids are never reused: nothing to free */
+		vmbus_relid_released(bus, m->u.relid_released.child_relid);
+		break;
 	case CHANNELMSG_UNLOAD:
 		vmbus_reset(bus);
 		r.type = CHANNELMSG_UNLOAD_RESPONSE;
@@ -475,6 +564,7 @@ static void *vmbus_thread(void *arg)
 			vmbus_handle(bus, &m);
 			vmbus_flush(bus);
 		}
+		vmbus_apply_presence(bus);
 		vmbus_flush(bus);
 		vmbus_check_unstick(bus, monotonic_ms());
 	}

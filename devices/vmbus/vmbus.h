@@ -66,6 +66,22 @@ int vmbus_start(struct vmbus *bus);
 void vmbus_destroy(struct vmbus *bus);
 void vmbus_get_stats(struct vmbus *bus, struct vmbus_stats *st);
 
+/*
+ * Hot removal and re-adding of a device (any thread; the server thread
+ * does the work). Removing rescinds the offer: the guest closes the
+ * channel and releases its relid. Adding offers it again, and is refused
+ * with -EBUSY until the guest has released the relid. -EALREADY if the
+ * device already is in the requested state.
+ */
+int vmbus_set_present(struct vmbus_channel *ch, bool present);
+
+enum vmbus_presence {
+	VMBUS_PRESENT,
+	VMBUS_REMOVING,    /* rescind sent, the guest has not released it yet */
+	VMBUS_REMOVED,     /* released (or never known to the guest) */
+};
+enum vmbus_presence vmbus_chan_presence(struct vmbus_channel *ch);
+
 /* ---- for devices, on their own thread ----------------------------------- */
 
 void *vmbus_chan_priv(struct vmbus_channel *ch);

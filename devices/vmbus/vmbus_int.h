@@ -49,6 +49,13 @@ struct vmbus_channel {
 	uint32_t target_vp;
 	bool port_ready;            /* atomic: host->guest event port set */
 	uint64_t unstick_at_ms;     /* server thread only */
+
+	/*
+	 * Hot removal, under bus->lock: the host asks (want_absent), the
+	 * server rescinds the offer (removed) and the guest gives the relid
+	 * back (released); only then may the device be offered again.
+	 */
+	bool want_absent, removed, released;
 };
 
 /* An outgoing control message, posted in queue order. */
