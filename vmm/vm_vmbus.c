@@ -117,7 +117,8 @@ void vm_vmbus_report(struct vm *vm, FILE *f)
 				s.sd_answered ? (s.sd_status ? "refused" : "accepted") :
 				s.sd_sent ? "sent" : "none");
 		if (ic->sops == &ic_kvp_ops && s.kvp_answered)
-			fprintf(f, ", answered status 0x%x", s.kvp_status);
+			fprintf(f, ", items %u%s%s, last status 0x%x", s.kvp_items,
+				s.kvp_items ? ", first " : "", s.kvp_first, s.kvp_status);
 		/* Linux's hv_kvp reads nothing until its daemon registers. */
 		if (ic->sops == &ic_kvp_ops && s.state == IC_NEGOTIATING && unread > 0)
 			fprintf(f, " (normal while the guest runs no hv_kvp_daemon)");

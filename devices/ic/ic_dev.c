@@ -173,7 +173,9 @@ void ic_dev_status(struct ic_dev *ic, struct ic_status *st)
 		.sd_sent = ic->sd_sent, .sd_answered = ic->sd_answered,
 		.sd_status = ic->sd_status, .kvp_answered = ic->kvp_answered,
 		.kvp_outcome = ic->kvp_outcome, .kvp_status = ic->kvp_status,
+		.kvp_items = ic->kvp_items,
 	};
+	memcpy(st->kvp_first, ic->kvp_first, sizeof(st->kvp_first));
 	pthread_mutex_unlock(&ic->lock);
 }
 

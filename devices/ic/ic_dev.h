@@ -28,6 +28,8 @@ struct vmbus_channel;
 
 enum ic_state { IC_CLOSED, IC_NEGOTIATING, IC_READY, IC_FAILED };
 
+#define IC_KVP_FIRST_MAX 96
+
 struct ic_dev;
 
 /* Per-service behaviour, called on the device thread. */
@@ -68,10 +70,13 @@ struct ic_dev {
 	/* time sync */
 	uint64_t ts_count;
 	uint64_t ts_last_ms;
-	/* kvp */
+	/* kvp: the host walks the guest's auto pool, one index at a time */
 	bool kvp_answered;
-	int kvp_outcome;               /* enum ic_kvp_outcome */
+	int kvp_outcome;               /* enum ic_kvp_outcome, of the last answer */
 	uint32_t kvp_status;
+	uint32_t kvp_index;            /* index asked for */
+	uint32_t kvp_items;            /* items received */
+	char kvp_first[IC_KVP_FIRST_MAX]; /* first item as "key=value", ASCII */
 };
 
 /* The four services, in the order they are offered (shutdown first). */
@@ -92,7 +97,8 @@ struct ic_status {
 	uint32_t sd_status;
 	bool kvp_answered;
 	int kvp_outcome;
-	uint32_t kvp_status;
+	uint32_t kvp_status, kvp_items;
+	char kvp_first[IC_KVP_FIRST_MAX];
 };
 void ic_dev_status(struct ic_dev *ic, struct ic_status *st);
 const char *ic_state_name(enum ic_state s);
