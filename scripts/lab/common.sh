@@ -20,6 +20,19 @@ HVMM_TOP=$(cd "$HVMM_LAB_DIR/../.." && pwd)
 msg() { printf '%s: %s\n' "$HVMM_PROG" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$HVMM_PROG" "$*" >&2; exit "${HVMM_DIE_STATUS:-1}"; }
 
+# apt_download PKG DIR: apt-get download PKG into DIR; on failure (stale
+# or empty package lists) refresh the lists once, as root, and retry.
+apt_download() {
+	# apt may warn that the download is "performed unsandboxed as root"
+	# because user _apt cannot write the cache dir: harmless.
+	(cd "$2" && apt-get download "$1" >&2) && return 0
+	if [ "$(id -u)" -eq 0 ]; then
+		msg "apt-get download $1 failed; refreshing the package lists and retrying"
+		apt-get update -qq >&2 && (cd "$2" && apt-get download "$1" >&2) && return 0
+	fi
+	die "apt-get download $1 failed (try: apt-get update)"
+}
+
 # lock_cache NAME: take an exclusive lock on $HVMM_CACHE/NAME.lock on fd 9
 # for the rest of the calling shell (released when it exits).
 lock_cache() {
@@ -95,10 +108,7 @@ ensure_kernel() {
 	deb=$(find "$kdir" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n1)
 	if [ -z "$deb" ]; then
 		msg "downloading $pkg into $kdir"
-		# apt may warn that the download is "performed unsandboxed as root"
-		# because user _apt cannot write the cache dir: harmless.
-		(cd "$kdir" && apt-get download "$pkg" >&2) ||
-			die "apt-get download $pkg failed (try: apt-get update)"
+		apt_download "$pkg" "$kdir"
 		deb=$(find "$kdir" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n1)
 		[ -n "$deb" ] || die "apt-get download $pkg left no .deb in $kdir"
 	fi
