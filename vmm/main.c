@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* hvmm's entry point: subcommand dispatch. */
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,10 +20,7 @@ static int cmd_run(int argc, char **argv)
 	 * A SIGTERM that arrives while images load must not kill us with the
 	 * default action: block it now, vm_main() reads it from a signalfd.
 	 */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	vm_block_stop_signals(&set);
 	ret = cli_parse_run(argc, argv, &cfg, err, sizeof(err));
 
 	if (ret == CLI_HELP)

@@ -520,6 +520,14 @@ static int vm_exit_status(enum vm_stop_reason r)
 	}
 }
 
+int vm_block_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	return pthread_sigmask(SIG_BLOCK, set, NULL) ? -EINVAL : 0;
+}
+
 int vm_main(const struct vm_config *cfg)
 {
 	/* --timeout bounds the whole run, restarts included. */
@@ -529,10 +537,7 @@ int vm_main(const struct vm_config *cfg)
 	int sig_fd;
 
 	/* SIGINT/SIGTERM are read from a signalfd; vCPU threads inherit the mask. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) || vcpu_signal_setup())
+	if (vm_block_stop_signals(&set) || vcpu_signal_setup())
 		return HVMM_EXIT_ERROR;
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sig_fd < 0)

@@ -13,6 +13,7 @@
 #define HVMM_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -106,6 +107,13 @@ int vm_irq_line(struct vm *vm, unsigned int irq, int level);
  * Build and run one VM to completion. Returns an enum hvmm_exit value.
  * With --on-reboot restart, a guest reboot builds a fresh VM.
  */
+/*
+ * Block SIGINT and SIGTERM in the calling thread (and the threads it
+ * creates) and return them in *set: vm_main() reads them from a signalfd.
+ * `hvmm run` calls this first, so a signal sent while images load is kept
+ * pending instead of killing the process. 0 or -EINVAL.
+ */
+int vm_block_stop_signals(sigset_t *set);
 int vm_main(const struct vm_config *cfg);
 
 #endif
