@@ -155,34 +155,52 @@ void rtc_write_reg(struct rtc *rtc, uint8_t reg, uint8_t val)
 	}
 }
 
+/* One byte at port 0x70 + port (0: index, 1: data); caller holds the lock. */
+static uint8_t rtc_port_read(struct rtc *rtc, unsigned int port)
+{
+	uint8_t reg = rtc->index & 0x7f;
+
+	if (port == 0)
+		return rtc->index;
+	/* While SET is on the guest sees the copy it is editing. */
+	if ((rtc->cmos[RTC_REG_B] & REG_B_SET) && (reg <= RTC_YEAR || reg == RTC_CENTURY))
+		return rtc->cmos[reg];
+	return rtc_read_reg(rtc, reg);
+}
+
+static void rtc_port_write(struct rtc *rtc, unsigned int port, uint8_t val)
+{
+	if (port == 0)
+		rtc->index = val;  /* bit 7 is the NMI mask, kept for read-back */
+	else
+		rtc_write_reg(rtc, rtc->index & 0x7f, val);
+}
+
+/*
+ * A wider access is split into byte cycles, low byte at the lowest port,
+ * as the ISA bus does for an 8-bit device: `outw 0x70` sets the index
+ * from its low byte and writes its high byte to that register. The bus
+ * guarantees off + len <= 2.
+ */
 static void rtc_io_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
 {
 	struct rtc *rtc = opaque;
-	uint8_t reg;
+	unsigned int i;
 
 	pthread_mutex_lock(&rtc->lock);
-	if (off == 0) {
-		data[0] = rtc->index;
-	} else {
-		reg = rtc->index & 0x7f;
-		/* While SET is on the guest sees the copy it is editing. */
-		if ((rtc->cmos[RTC_REG_B] & REG_B_SET) && (reg <= RTC_YEAR || reg == RTC_CENTURY))
-			data[0] = rtc->cmos[reg];
-		else
-			data[0] = rtc_read_reg(rtc, reg);
-	}
+	for (i = 0; i < len; i++)
+		data[i] = rtc_port_read(rtc, (unsigned int)off + i);
 	pthread_mutex_unlock(&rtc->lock);
 }
 
 static void rtc_io_write(void *opaque, uint64_t off, const uint8_t *data, unsigned int len)
 {
 	struct rtc *rtc = opaque;
+	unsigned int i;
 
 	pthread_mutex_lock(&rtc->lock);
-	if (off == 0)
-		rtc->index = data[0];  /* bit 7 is the NMI mask, kept for read-back */
-	else
-		rtc_write_reg(rtc, rtc->index & 0x7f, data[0]);
+	for (i = 0; i < len; i++)
+		rtc_port_write(rtc, (unsigned int)off + i, data[i]);
 	pthread_mutex_unlock(&rtc->lock);
 }
 

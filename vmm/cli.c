@@ -60,9 +60,11 @@ void cli_usage(FILE *f)
 "                       the shutdown IC and stop it after S seconds (default %d;\n"
 "                       0 = stop at once)\n"
 "  --api unix:PATH      control socket for `hvmm ctl PATH COMMAND`\n"
-"  --debug-inject late-event-port\n"
-"                       for tests: restore the VMBus bug where a channel's\n"
-"                       first signal to the guest is lost\n"
+"  --debug-inject WHAT  for tests (repeatable):\n"
+"                       late-event-port: restore the VMBus bug where a\n"
+"                       channel's first signal to the guest is lost\n"
+"                       rtc-offset=SECONDS: start the guest's RTC that far\n"
+"                       (may be negative) from the host's time\n"
 "  --stats              print VM-exit statistics at the end\n"
 "  -v, --verbose        more log output (repeat for debug)\n"
 "  -q, --quiet          errors only\n"
@@ -74,7 +76,9 @@ void cli_usage(FILE *f)
 "  3  the guest rebooted (with --on-reboot exit)\n"
 "  4  the guest crashed: triple fault or unhandled exit (registers are printed)\n"
 "  5  --timeout expired\n"
-"  6  stopped by SIGINT or SIGTERM\n",
+"  6  stopped by SIGINT or SIGTERM\n"
+"  7  the guest panicked and said so through the Hyper-V crash MSRs (its crash\n"
+"     parameters and last console lines are printed)\n",
 		VM_MAX_CPUS, CLI_DEFAULT_SHUTDOWN_GRACE);
 }
 
@@ -105,6 +109,42 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* A signed number of seconds within +-`max`: an optional sign, then digits only. */
+static int parse_sint(const char *s, long long max, int64_t *out)
+{
+	const char *digits = (*s == '-' || *s == '+') ? s + 1 : s;
+	char *end;
+	long long v;
+
+	if (*digits < '0' || *digits > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < -max || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+#define RTC_OFFSET_MAX (100LL * 366 * 24 * 3600) /* a century either way */
+
+static int cli_debug_inject(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (!strcmp(arg, "late-event-port")) {
+		cfg->late_event_port = true;
+		return 0;
+	}
+	if (!strncmp(arg, "rtc-offset=", 11)) {
+		if (parse_sint(arg + 11, RTC_OFFSET_MAX, &cfg->rtc_offset_s))
+			return cli_err(err, errlen,
+				       "--debug-inject: '%s' wants a number of seconds within +-%lld",
+				       arg, RTC_OFFSET_MAX);
+		return 0;
+	}
+	return cli_err(err, errlen,
+		       "--debug-inject: '%s' is not late-event-port or rtc-offset=SECONDS", arg);
 }
 
 static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, size_t errlen)
@@ -165,11 +205,7 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 		cfg->stats = true;
 		break;
 	case OPT_DEBUG_INJECT:
-		if (strcmp(arg, "late-event-port"))
-			return cli_err(err, errlen, "--debug-inject: '%s' is not late-event-port",
-				       arg);
-		cfg->late_event_port = true;
-		break;
+		return cli_debug_inject(arg, cfg, err, errlen);
 	case OPT_SHUTDOWN_GRACE:
 		if (parse_uint(arg, 0, 3600, &v))
 			return cli_err(err, errlen,

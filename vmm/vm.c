@@ -203,6 +203,8 @@ static int vm_setup_devices(struct vm *vm, struct vm_devices *dev, int serial_fd
 		ret = i8042_setup(vm, &dev->kbc);
 	if (!ret)
 		ret = rtc_setup(vm, &dev->rtc);
+	if (!ret) /* for tests: a guest clock only time sync can correct */
+		dev->rtc.offset_s = vm->cfg->rtc_offset_s;
 	if (!ret)
 		ret = debugport_setup(vm);
 	if (!ret)
@@ -507,7 +509,7 @@ out:
 	return reason;
 }
 
-static int vm_exit_status(enum vm_stop_reason r)
+int vm_exit_status(enum vm_stop_reason r)
 {
 	switch (r) {
 	case VM_RUNNING: return HVMM_EXIT_USAGE;
@@ -516,6 +518,7 @@ static int vm_exit_status(enum vm_stop_reason r)
 	case VM_STOP_FAULT: return HVMM_EXIT_GUEST_FAULT;
 	case VM_STOP_TIMEOUT: return HVMM_EXIT_TIMEOUT;
 	case VM_STOP_SIGNAL: return HVMM_EXIT_SIGNAL;
+	case VM_STOP_PANIC: return HVMM_EXIT_GUEST_PANIC;
 	default: return HVMM_EXIT_ERROR;
 	}
 }

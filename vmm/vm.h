@@ -30,6 +30,7 @@ enum hvmm_exit {
 	HVMM_EXIT_GUEST_FAULT = 4, /* triple fault or unhandled exit */
 	HVMM_EXIT_TIMEOUT = 5,     /* --timeout expired */
 	HVMM_EXIT_SIGNAL = 6,      /* stopped by SIGINT/SIGTERM */
+	HVMM_EXIT_GUEST_PANIC = 7, /* guest reported a panic (Hyper-V crash MSRs) */
 };
 
 enum vm_stop_reason {
@@ -40,6 +41,7 @@ enum vm_stop_reason {
 	VM_STOP_TIMEOUT,
 	VM_STOP_ERROR,
 	VM_STOP_SIGNAL,
+	VM_STOP_PANIC,     /* KVM_SYSTEM_EVENT_CRASH: the guest's crash notification */
 };
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
@@ -60,6 +62,7 @@ struct vm_config {
 	bool stats;              /* print exit statistics at the end */
 	bool hyperv;             /* Hyper-V enlightenments and VMBus */
 	bool late_event_port;    /* --debug-inject late-event-port */
+	int64_t rtc_offset_s;    /* --debug-inject rtc-offset=S: RTC starts S s off */
 	unsigned int shutdown_grace_s; /* SIGTERM: graceful, then hard stop */
 	const char *api_path;    /* --api unix:PATH, or NULL */
 };
@@ -115,5 +118,8 @@ int vm_irq_line(struct vm *vm, unsigned int irq, int level);
  */
 int vm_block_stop_signals(sigset_t *set);
 int vm_main(const struct vm_config *cfg);
+
+/* The process exit status (enum hvmm_exit) for a stop reason. */
+int vm_exit_status(enum vm_stop_reason r);
 
 #endif

@@ -225,6 +225,39 @@ START_TEST(parse_twice)
 }
 END_TEST
 
+/* --debug-inject: each test switch, repeatable, and every malformed offset. */
+START_TEST(debug_inject)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k"), CLI_RUN);
+	ck_assert(!cfg.late_event_port);
+	ck_assert_int_eq(cfg.rtc_offset_s, 0);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject", "rtc-offset=3600"), CLI_RUN);
+	ck_assert_int_eq(cfg.rtc_offset_s, 3600);
+	ck_assert(!cfg.late_event_port);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject=rtc-offset=-86400",
+			       "--debug-inject", "late-event-port"), CLI_RUN);
+	ck_assert_int_eq(cfg.rtc_offset_s, -86400);
+	ck_assert(cfg.late_event_port);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject", "rtc-offset=+0"), CLI_RUN);
+	ck_assert_int_eq(cfg.rtc_offset_s, 0);
+	/* A century either way is the limit. */
+	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject", "rtc-offset=-3162240000"),
+			 CLI_RUN);
+	ck_assert_int_eq(cfg.rtc_offset_s, -3162240000LL);
+	REJECT("rtc-offset=3162240001", "--kernel", "k", "--debug-inject", "rtc-offset=3162240001");
+	REJECT("rtc-offset=", "--kernel", "k", "--debug-inject", "rtc-offset=");
+	REJECT("rtc-offset=-", "--kernel", "k", "--debug-inject", "rtc-offset=-");
+	REJECT("rtc-offset=1h", "--kernel", "k", "--debug-inject", "rtc-offset=1h");
+	REJECT("rtc-offset= 5", "--kernel", "k", "--debug-inject", "rtc-offset= 5");
+	REJECT("rtc-offset=--5", "--kernel", "k", "--debug-inject", "rtc-offset=--5");
+	REJECT("rtc-offset=99999999999999999999", "--kernel", "k", "--debug-inject",
+	       "rtc-offset=99999999999999999999");
+	REJECT("rtc-offset", "--kernel", "k", "--debug-inject", "rtc-offset");
+	REJECT("nosuch", "--kernel", "k", "--debug-inject", "nosuch");
+	REJECT("--debug-inject", "--kernel", "k", "--debug-inject");
+}
+END_TEST
+
 START_TEST(help)
 {
 	/* Usage goes to stdout; keep the test log clean. */
@@ -251,6 +284,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, missing_value);
 	tcase_add_test(tc, stray_argument);
 	tcase_add_test(tc, parse_twice);
+	tcase_add_test(tc, debug_inject);
 	tcase_add_test(tc, help);
 	suite_add_tcase(s, tc);
 	return s;

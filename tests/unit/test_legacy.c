@@ -223,6 +223,57 @@ START_TEST(rtc_ports)
 }
 END_TEST
 
+/*
+ * A 16-bit access at 0x70 covers both ports: low byte = index, high
+ * byte = data register, as two ISA byte cycles. A 16-bit access at 0x71
+ * would reach 0x72, which the RTC does not decode.
+ */
+START_TEST(rtc_word_access)
+{
+	static struct vm vm;
+	static struct rtc rtc;
+	uint8_t w[2];
+
+	iobus_init(&vm.pio, IO_SPACE_PIO);
+	ck_assert_int_eq(rtc_setup(&vm, &rtc), 0);
+	rtc_set_memory(&rtc, 256 * MiB, 0, 1);
+	/* outw 0x70, 0x5a34: CMOS[0x34] = 0x5a (index 0x34 in the low byte). */
+	w[0] = 0x34;
+	w[1] = 0x5a;
+	ck_assert(iobus_access(&vm.pio, 0x70, w, 2, true));
+	ck_assert_uint_eq(rtc.index, 0x34);
+	ck_assert_uint_eq(rtc.cmos[0x34], 0x5a);
+	/* inw 0x70: the index, then the register it selects. */
+	w[0] = w[1] = 0;
+	ck_assert(iobus_access(&vm.pio, 0x70, w, 2, false));
+	ck_assert_uint_eq(w[0], 0x34);
+	ck_assert_uint_eq(w[1], 0x5a);
+	/* The index written by a word access selects what a byte read gets. */
+	w[0] = 0x80 | REG_A;  /* with the NMI-mask bit */
+	w[1] = 0x26;
+	ck_assert(iobus_access(&vm.pio, 0x70, w, 2, true));
+	ck_assert(iobus_access(&vm.pio, 0x71, w, 1, false));
+	ck_assert_uint_eq(w[0], 0x26);
+	ck_assert(iobus_access(&vm.pio, 0x70, w, 1, false));
+	ck_assert_uint_eq(w[0], 0x80 | REG_A);
+	/* A word write through the ports edits the clock like byte writes. */
+	w[0] = REG_B;
+	w[1] = 0x86;  /* SET, binary, 24 h */
+	ck_assert(iobus_access(&vm.pio, 0x70, w, 2, true));
+	w[0] = YEAR;
+	w[1] = 42;
+	ck_assert(iobus_access(&vm.pio, 0x70, w, 2, true));
+	w[0] = REG_B;
+	w[1] = 0x06;
+	ck_assert(iobus_access(&vm.pio, 0x70, w, 2, true));
+	ck_assert_uint_eq(rtc_read_reg(&rtc, YEAR), 42);
+	/* 0x71..0x72 straddles the end of the device: unclaimed, all-ones. */
+	ck_assert(!iobus_access(&vm.pio, 0x71, w, 2, false));
+	ck_assert_uint_eq(w[0], 0xff);
+	ck_assert_uint_eq(w[1], 0xff);
+}
+END_TEST
+
 START_TEST(rtc_status_regs)
 {
 	static struct rtc rtc;
@@ -480,6 +531,7 @@ static Suite *legacy_suite(void)
 	tcase_add_test(rtc, rtc_12_hour);
 	tcase_add_test(rtc, rtc_set_time);
 	tcase_add_test(rtc, rtc_ports);
+	tcase_add_test(rtc, rtc_word_access);
 	tcase_add_test(rtc, rtc_status_regs);
 	tcase_add_test(rtc, rtc_memory);
 	suite_add_tcase(s, rtc);
