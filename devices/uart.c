@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "console_tail.h"
+
 #define UART_RX 0  /* in: receive buffer (DLAB=0) */
 #define UART_TX 0  /* out: transmit holding (DLAB=0) */
 #define UART_IER 1
@@ -130,6 +132,8 @@ static void uart_tx(struct uart *u, uint8_t c)
 		} while (n < 0 && errno == EINTR);
 		/* A closed or full output must not stall the guest: drop. */
 	}
+	if (!(u->mcr & MCR_LOOP))
+		console_tail_put(c); /* for a guest crash report */
 	u->tx_bytes++;
 	u->thre_pending = true;
 }

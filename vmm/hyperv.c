@@ -10,6 +10,7 @@
 
 #include "cpuid.h"
 #include "guest_mem.h"
+#include "hv_crash.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -197,6 +198,9 @@ int hyperv_vcpu_init(struct hyperv *hv, struct vcpu *vcpu)
 		pr_err("vcpu%u: enabling SynIC: %s", vcpu->id, strerror(errno));
 		return -errno;
 	}
+	/* Guest crash reports: CRASH_CTL is partition-wide, so once. */
+	if (vcpu->id == 0 && hv_crash_enable(vcpu))
+		pr_warn("KVM refused HV_X64_MSR_CRASH_CTL; guest panics may not be reported");
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "hv_crash.h"
 #include "hyperv.h"
 #include "util.h"
 #include "x86_boot.h"
@@ -232,12 +233,25 @@ static void vcpu_fault(struct vcpu *vcpu, const char *what)
 
 static void vcpu_handle_system_event(struct vcpu *vcpu)
 {
+	struct vm *vm = vcpu->vm;
+
 	switch (vcpu->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		vm_request_stop(vcpu->vm, VM_STOP_POWEROFF);
+		vm_request_stop(vm, VM_STOP_POWEROFF);
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		vm_request_stop(vcpu->vm, VM_STOP_REBOOT);
+		vm_request_stop(vm, VM_STOP_REBOOT);
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		/*
+		 * The guest's crash notification (hv_crash.h). Linux sends it
+		 * from its panic notifiers, before panic=-1 reboots, so this
+		 * stop comes first and the reboot never happens. Report only
+		 * if this is the stop that counts.
+		 */
+		if (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING)
+			hv_crash_report(vcpu);
+		vm_request_stop(vm, VM_STOP_PANIC);
 		break;
 	default:
 		vcpu_fault(vcpu, "guest crash (system event)");
