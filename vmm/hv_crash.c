@@ -10,19 +10,20 @@
 #include "util.h"
 #include "vcpu.h"
 
-struct hv_crash_msrs {
+/* struct kvm_msrs ends in a flexible array: give it room for the parameters. */
+union hv_crash_msrs {
 	struct kvm_msrs hdr;
-	struct kvm_msr_entry e[HV_CRASH_NPARAMS];
+	uint8_t raw[sizeof(struct kvm_msrs) + HV_CRASH_NPARAMS * sizeof(struct kvm_msr_entry)];
 };
 
 int hv_crash_enable(struct vcpu *vcpu)
 {
-	struct hv_crash_msrs m;
+	union hv_crash_msrs m;
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.nmsrs = 1;
-	m.e[0].index = HV_X64_MSR_CRASH_CTL;
-	m.e[0].data = HV_CRASH_CTL_CRASH_NOTIFY;
+	m.hdr.entries[0].index = HV_X64_MSR_CRASH_CTL;
+	m.hdr.entries[0].data = HV_CRASH_CTL_CRASH_NOTIFY;
 	if (ioctl(vcpu->fd, KVM_SET_MSRS, &m) != 1)
 		return errno ? -errno : -EINVAL;
 	return 0;
@@ -53,7 +54,7 @@ void hv_crash_print(FILE *f, unsigned int vcpu_id, const uint64_t *p)
 
 void hv_crash_report(struct vcpu *vcpu)
 {
-	struct hv_crash_msrs m;
+	union hv_crash_msrs m;
 	uint64_t p[HV_CRASH_NPARAMS];
 	unsigned int i;
 	int ret;
@@ -61,10 +62,10 @@ void hv_crash_report(struct vcpu *vcpu)
 	memset(&m, 0, sizeof(m));
 	m.hdr.nmsrs = HV_CRASH_NPARAMS;
 	for (i = 0; i < HV_CRASH_NPARAMS; i++)
-		m.e[i].index = HV_X64_MSR_CRASH_P0 + i;
+		m.hdr.entries[i].index = HV_X64_MSR_CRASH_P0 + i;
 	ret = ioctl(vcpu->fd, KVM_GET_MSRS, &m);
 	for (i = 0; i < HV_CRASH_NPARAMS; i++)
-		p[i] = m.e[i].data;
+		p[i] = m.hdr.entries[i].data;
 	if (ret != HV_CRASH_NPARAMS)
 		pr_err("vcpu%u: KVM_GET_MSRS for the crash parameters: %s", vcpu->id,
 		       ret < 0 ? strerror(errno) : "refused");
