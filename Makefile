@@ -66,13 +66,18 @@ guest: deps
 # Unit tests: every tests/unit/test_*.c is its own Check runner.
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_BINS)
-	@scripts/run-unit $(UNIT_BINS)
+	@scripts/run-unit --label unit $(UNIT_BINS)
 
+# Sanitized tests run several times slower, and on a loaded 2-core machine
+# slower still: Check's per-test timeouts (4 s by default, 60 s where a
+# test sets its own) are multiplied by CK_TIMEOUT_MULTIPLIER (default 10
+# here) so that only a test that really hangs times out.
 unit-san: deps
 	@$(MAKE) --no-print-directory O=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		$(UNIT_SRCS:tests/unit/%.c=build-san/tests/%)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		scripts/run-unit $(UNIT_SRCS:tests/unit/%.c=build-san/tests/%)
+		CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} \
+		scripts/run-unit --label unit-san $(UNIT_SRCS:tests/unit/%.c=build-san/tests/%)
 
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
 	$(O)/payloads/aout.bin
@@ -94,11 +99,18 @@ integration: deps hvmm payloads
 	@scripts/build-guest
 	@scripts/kvm-lab -- tests/integration/run
 
+# Every stage runs even if an earlier one failed, so that the last line,
+# from scripts/check-summary, always gives all the counts (unit, unit-san,
+# integration and its lab-flake retries); any failure fails the target.
 check: deps
 	@$(MAKE) --no-print-directory hvmm
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory unit-san
-	@$(MAKE) --no-print-directory integration
+	@rm -rf $(O)/check-summary
+	@export HVMM_CHECK_SUMMARY=$(CURDIR)/$(O)/check-summary; rc=0; \
+		$(MAKE) --no-print-directory unit || rc=1; \
+		$(MAKE) --no-print-directory unit-san || rc=1; \
+		$(MAKE) --no-print-directory integration || rc=1; \
+		scripts/check-summary "$$HVMM_CHECK_SUMMARY" || rc=1; \
+		exit $$rc
 
 # The 20-cycle VMBus boot-and-shutdown soak (issue 4's acceptance run).
 soak: deps hvmm payloads
