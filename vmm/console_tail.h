@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONSOLE_TAIL_SIZE 4096
+#define CONSOLE_TAIL_SIZE 8192
 
 /* Record one byte the guest transmitted. */
 void console_tail_put(uint8_t c);

@@ -28,7 +28,7 @@
 #define HV_X64_MSR_CRASH_CTL 0x40000105
 #define HV_CRASH_CTL_CRASH_NOTIFY (1ULL << 63)
 #define HV_CRASH_NPARAMS 5
-#define HV_CRASH_TAIL_LINES 20
+#define HV_CRASH_TAIL_LINES 50 /* a Linux panic with its stack trace */
 
 struct vcpu;
 
