@@ -59,6 +59,12 @@ static void ts_send(struct ic_dev *ic, uint8_t flags)
 	pthread_mutex_unlock(&ic->lock);
 }
 
+/*
+ * SYNC first: Linux steps its clock (do_settimeofday64) only for a sample
+ * flagged ICTIMESYNCFLAG_SYNC; a SAMPLE only updates the host time its
+ * PTP clock reports (drivers/hv/hv_util.c, adj_guesttime, Linux 6.1).
+ * Without this one a guest whose RTC is wrong stays wrong.
+ */
 static void ts_ready(struct ic_dev *ic)
 {
 	ts_send(ic, ICTIMESYNCFLAG_SYNC);
