@@ -1,0 +1,129 @@
+# Console and control-socket robustness (issue 7, defects 2 and 3): a
+# console reader that stalls must stall neither the guest nor the stop
+# paths, and control clients that go away early must not kill hvmm.
+# Sourced by tests/integration/run; each file appends its cases to all_cases.
+all_cases+=" console_stall_timeout console_stall_sigterm ctl_client_closes_early"
+
+# What a stalled reader holds: the pipe plus hvmm's 64 KiB host buffer.
+CONSOLE_HELD=$((64 * 1024 + 64 * 1024))
+
+# stall_open: $fifo is a FIFO whose only reader, this shell's fd 8, never
+# reads (a terminal or pager that stopped). /dev/shm: the lab's /tmp is 9p.
+stall_open() {
+	fifo=/dev/shm/hvmm-stall-$$.fifo
+	rm -f "$fifo"
+	mkfifo "$fifo" && exec 8<>"$fifo"
+}
+
+stall_close() {
+	exec 8<&-
+	rm -f "$fifo"
+}
+
+# flood_bg NAME STDOUT HVMM_ARGS...: the COM1 flood payload in the
+# background (pid in $bg), stdout to STDOUT, without the FIFO's read end.
+flood_bg() {
+	local out=$2
+	name=$1
+	shift 2
+	t0=$(date +%s.%N)
+	"$HVMM" run --kernel "$PAYLOADS/flood.elf" --hyperv off "$@" \
+		>"$out" 2>"$OUT/$name.err" </dev/null 8<&- &
+	bg=$!
+	ok=1
+}
+
+# bounded_end SECONDS STATUS: like end_bg, but an hvmm still running after
+# SECONDS is killed (SIGKILL) and the case fails: a wedge cannot hang the run.
+bounded_end() {
+	local i
+	for i in $(seq 1 $(($1 * 10))); do
+		kill -0 "$bg" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$bg" 2>/dev/null; then
+		expect "hvmm ended within $1 s" false
+		kill -KILL "$bg" 2>/dev/null
+	fi
+	end_bg "$2"
+}
+
+# stat_of WHAT: the number on hvmm's "stats: WHAT N" line (0 if none)
+stat_of() {
+	sed -n "s/^hvmm: stats: $1 *\([0-9]*\)$/\1/p" "$OUT/$name.err" | tail -n 1 | grep . || echo 0
+}
+
+# serial_status_until BYTES SECONDS: poll `hvmm ctl status` until the guest
+# has sent more than BYTES to COM1 (the "serial:" line)
+serial_status_until() {
+	local i n
+	for i in $(seq 1 "$2"); do
+		n=$("$HVMM" ctl --timeout 10 "$sock" status 2>/dev/null |
+			sed -n 's/^serial: \([0-9]*\) bytes out.*/\1/p')
+		[ "${n:-0}" -gt "$1" ] && return 0
+		kill -0 "$bg" 2>/dev/null || return 1
+		sleep 1
+	done
+	return 1
+}
+
+# The guest must not be stalled by the reader: it sent far more than the
+# reader holds, the rest was dropped and counted, and hvmm said so.
+console_not_stalled() {
+	local out dropped
+	out=$(stat_of "serial bytes out")
+	dropped=$(stat_of "serial bytes dropped")
+	expect "guest kept writing ($out bytes > 2 x $CONSOLE_HELD)" [ "$out" -gt $((2 * CONSOLE_HELD)) ]
+	expect "loss counted ($dropped of $out bytes)" [ "$dropped" -gt 0 ]
+	expect "at most what the reader holds got through" [ "$dropped" -ge $((out - CONSOLE_HELD)) ]
+	expect "loss reported" err_has "serial console: $dropped of $out bytes dropped"
+}
+
+case_console_stall_timeout() {
+	stall_open || { expect "mkfifo" false; finish; return; }
+	flood_bg console_stall_timeout "$fifo" --timeout 25 --stats
+	bounded_end 60 5
+	stall_close
+	expect "stopped soon after --timeout 25 (${secs}s)" awk "BEGIN { exit !($secs < 35) }"
+	console_not_stalled
+	finish
+}
+
+case_console_stall_sigterm() {
+	local sock=/dev/shm/hvmm-stall-$$.sock t1
+	stall_open || { expect "mkfifo" false; finish; return; }
+	flood_bg console_stall_sigterm "$fifo" --timeout 120 --stats --api "unix:$sock"
+	expect "guest wrote past what the reader holds" \
+		serial_status_until $((2 * CONSOLE_HELD + 64 * 1024)) 90
+	expect "SIGTERM blocked by hvmm" sigterm_ready
+	t1=$(date +%s.%N)
+	kill -TERM "$bg"
+	bounded_end 20 6
+	stall_close
+	t1=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t1 }")
+	expect "stopped within 5 s of SIGTERM (${t1}s)" awk "BEGIN { exit !($t1 < 5) }"
+	console_not_stalled
+	finish
+}
+
+# A client that sends a command and closes before reading the reply
+# (hvmm used to die of SIGPIPE, status 141); then hvmm must still answer.
+case_ctl_client_closes_early() {
+	local sock=/dev/shm/hvmm-ctl-early-$$.sock i
+	flood_bg ctl_client_closes_early /dev/null --timeout 120 --api "unix:$sock"
+	expect "control socket answers" serial_status_until 0 60
+	for i in $(seq 1 30); do
+		perl -MIO::Socket::UNIX -e '
+			my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 1;
+			print $s "status\n"; close $s;' "$sock"
+	done
+	sleep 0.5
+	expect "hvmm survived 30 early closers" kill -0 "$bg"
+	"$HVMM" ctl --timeout 10 "$sock" status >"$OUT/status" 2>&1
+	expect "still answers status" grep -q "^ok" "$OUT/status"
+	"$HVMM" ctl --timeout 10 "$sock" shutdown --force >"$OUT/ctl" 2>&1
+	expect "forced stop accepted" grep -q "^ok" "$OUT/ctl"
+	bounded_end 20 6
+	expect "socket file removed" [ ! -e "$sock" ]
+	finish
+}
