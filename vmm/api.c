@@ -327,6 +327,16 @@ static void api_refuse(struct api *api, int fd)
 	close(fd);
 }
 
+static struct api_conn *api_free_slot(struct api *api)
+{
+	unsigned int i;
+
+	for (i = 0; i < api->lim.max_clients; i++)
+		if (api->conns[i].state == API_FREE)
+			return &api->conns[i];
+	return NULL;
+}
+
 static void api_accept(struct api *api)
 {
 	unsigned int i, k;
@@ -340,9 +350,17 @@ static void api_accept(struct api *api)
 				api_warn_rl("control socket: accept: %s", strerror(errno));
 			return;
 		}
-		for (i = 0; i < api->lim.max_clients && !c; i++)
-			if (api->conns[i].state == API_FREE)
-				c = &api->conns[i];
+		c = api_free_slot(api);
+		if (!c) {
+			/*
+			 * Clients that finished since poll() returned still hold
+			 * their slots (a client that closes and reconnects at once
+			 * would be refused): settle them first, without waiting.
+			 */
+			for (i = 0; i < api->lim.max_clients; i++)
+				api_conn_io(api, &api->conns[i]);
+			c = api_free_slot(api);
+		}
 		if (!c) {
 			api_refuse(api, fd);
 			continue;

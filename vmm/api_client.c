@@ -140,10 +140,9 @@ static int api_recv_all(int fd, char **reply, size_t *reply_len, uint64_t deadli
 	return ret;
 }
 
-int api_request(const char *path, const char *cmd, unsigned int timeout_ms,
-		char **reply, size_t *reply_len)
+static int api_request_once(const char *path, const char *cmd, uint64_t deadline,
+			    char **reply, size_t *reply_len)
 {
-	uint64_t deadline = monotonic_ms() + timeout_ms;
 	int fd, ret;
 
 	*reply = NULL;
@@ -156,6 +155,26 @@ int api_request(const char *path, const char *cmd, unsigned int timeout_ms,
 		ret = api_recv_all(fd, reply, reply_len, deadline);
 	close(fd);
 	return ret;
+}
+
+int api_request(const char *path, const char *cmd, unsigned int timeout_ms,
+		char **reply, size_t *reply_len)
+{
+	static const char busy[] = "error: too many control clients";
+	uint64_t deadline = monotonic_ms() + timeout_ms;
+	int ret;
+
+	/* A server at its client cap asks to try again: do, until the deadline. */
+	for (;;) {
+		struct timespec ts = { .tv_nsec = 50 * 1000000L };
+
+		ret = api_request_once(path, cmd, deadline, reply, reply_len);
+		if (ret || !*reply || strncmp(*reply, busy, sizeof(busy) - 1) ||
+		    api_remaining_ms(deadline) < 50)
+			return ret;
+		free(*reply);
+		nanosleep(&ts, NULL);
+	}
 }
 
 bool api_reply_ok(const char *reply, size_t len)
