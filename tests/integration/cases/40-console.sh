@@ -39,10 +39,10 @@ flood_bg() {
 # bounded_end SECONDS STATUS: like end_bg, but an hvmm still running after
 # SECONDS is killed (SIGKILL) and the case fails: a wedge cannot hang the run.
 bounded_end() {
-	local i
-	for i in $(seq 1 $(($1 * 10))); do
-		kill -0 "$bg" 2>/dev/null || break
-		sleep 0.1
+	local end=$((SECONDS + $1))
+	# Wall-clock bound: forks are slow in the lab's L1, loop counts are not time.
+	while kill -0 "$bg" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do
+		sleep 0.2
 	done
 	if kill -0 "$bg" 2>/dev/null; then
 		expect "hvmm ended within $1 s" false
@@ -59,8 +59,8 @@ stat_of() {
 # serial_status_until BYTES SECONDS: poll `hvmm ctl status` until the guest
 # has sent more than BYTES to COM1 (the "serial:" line)
 serial_status_until() {
-	local i n
-	for i in $(seq 1 "$2"); do
+	local end=$((SECONDS + $2)) n
+	while [ "$SECONDS" -lt "$end" ]; do
 		n=$(timeout 15 "$HVMM" ctl "$sock" status 2>/dev/null |
 			sed -n 's/^serial: \([0-9]*\) bytes out.*/\1/p')
 		[ "${n:-0}" -gt "$1" ] && return 0
@@ -72,8 +72,8 @@ serial_status_until() {
 
 # ctl_ok_until SECONDS: poll `hvmm ctl status` until it answers "ok"
 ctl_ok_until() {
-	local i
-	for i in $(seq 1 "$1"); do
+	local end=$((SECONDS + $1))
+	while [ "$SECONDS" -lt "$end" ]; do
 		timeout 15 "$HVMM" ctl "$sock" status 2>/dev/null | grep -q "^ok" && return 0
 		kill -0 "$bg" 2>/dev/null || return 1
 		sleep 1
@@ -124,7 +124,7 @@ case_console_stall_sigterm() {
 # A client that sends a command and closes before reading the reply
 # (hvmm used to die of SIGPIPE, status 141); then hvmm must still answer.
 case_ctl_client_closes_early() {
-	local sock=/dev/shm/hvmm-ctl-early-$$.sock i
+	local sock=/dev/shm/hvmm-ctl-early-$$.sock
 	flood_bg ctl_client_closes_early "$OUT/ctl_client_closes_early.out" --timeout 120 \
 		--api "unix:$sock"
 	expect "control socket answers" ctl_ok_until 60
