@@ -2,7 +2,7 @@
 # console reader that stalls must stall neither the guest nor the stop
 # paths, and control clients that go away early must not kill hvmm.
 # Sourced by tests/integration/run; each file appends its cases to all_cases.
-all_cases+=" console_stall_timeout console_stall_sigterm ctl_client_closes_early"
+all_cases+=" console_stall_timeout console_stall_sigterm readers_close_early"
 
 # What a stalled reader holds: the pipe plus hvmm's 64 KiB host buffer.
 # Before the fix the guest stopped for good once the pipe was full. In the
@@ -121,13 +121,21 @@ case_console_stall_sigterm() {
 	finish
 }
 
-# A client that sends a command and closes before reading the reply
-# (hvmm used to die of SIGPIPE, status 141); then hvmm must still answer.
-case_ctl_client_closes_early() {
-	local sock=/dev/shm/hvmm-ctl-early-$$.sock
-	flood_bg ctl_client_closes_early "$OUT/ctl_client_closes_early.out" --timeout 120 \
-		--api "unix:$sock"
+# Readers that go away: the console's (`hvmm run | head`) and control
+# clients that send a command and close before reading the reply. hvmm
+# used to die of SIGPIPE (status 141); it must keep the VM running and
+# keep answering.
+case_readers_close_early() {
+	local sock=/dev/shm/hvmm-ctl-early-$$.sock head_pid
+	fifo=/dev/shm/hvmm-head-$$.fifo
+	rm -f "$fifo"
+	mkfifo "$fifo" || { expect "mkfifo" false; finish; return; }
+	timeout 60 head -c 2000 "$fifo" >"$OUT/head.out" &
+	head_pid=$!
+	flood_bg readers_close_early "$fifo" --timeout 120 --stats --api "unix:$sock"
 	expect "control socket answers" ctl_ok_until 60
+	expect "the console's reader took its 2000 bytes and left" wait "$head_pid"
+	rm -f "$fifo"
 	# 30 clients: half close at once, half shut their read side first
 	# (then the reply's write fails with EPIPE every time).
 	perl -MIO::Socket::UNIX -e '
@@ -146,5 +154,7 @@ case_ctl_client_closes_early() {
 	expect "forced stop accepted" grep -q "^ok" "$OUT/ctl"
 	bounded_end 20 6
 	expect "socket file removed" [ ! -e "$sock" ]
+	expect "closed console reported" err_has "serial output: Broken pipe"
+	expect "console loss counted" [ "$(stat_of "serial bytes dropped")" -gt 0 ]
 	finish
 }
