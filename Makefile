@@ -80,11 +80,11 @@ unit-san: deps
 		scripts/run-unit --label unit-san $(UNIT_SRCS:tests/unit/%.c=build-san/tests/%)
 
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
-	$(O)/payloads/aout.bin
+	$(O)/payloads/aout.bin $(O)/payloads/flood.elf
 payloads: $(PAYLOADS)
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
-# plain ELF64, and one that triple-faults.
+# plain ELF64, one that triple-faults, one that floods COM1 forever.
 $(O)/payloads/%.o: tests/payloads/%.S tests/payloads/common.inc
 	@mkdir -p $(dir $@)
 	$(CC) -c $(if $(filter mb%,$*),-m32) -o $@ $<

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "uart.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "console_tail.h"
 
@@ -54,23 +52,42 @@
 #define MSR_DCD 0x80
 #define MSR_DELTAS 0x0f
 
-void uart_init(struct uart *u, int out_fd,
-	       void (*set_irq)(void *opaque, int level), void *irq_opaque)
+int uart_init(struct uart *u, int out_fd,
+	      void (*set_irq)(void *opaque, int level), void *irq_opaque)
 {
+	int ret;
+
 	memset(u, 0, sizeof(*u));
+	ret = serial_out_init(&u->out, out_fd);
+	if (ret)
+		return ret;
 	pthread_mutex_init(&u->lock, NULL);
-	u->out_fd = out_fd;
 	u->set_irq = set_irq;
 	u->irq_opaque = irq_opaque;
 	u->lsr = LSR_THRE | LSR_TEMT;
 	/* A terminal is "connected": carrier, DSR and CTS up. */
 	u->msr = MSR_DCD | MSR_DSR | MSR_CTS;
 	u->mcr = MCR_OUT2;
+	return 0;
 }
 
 void uart_destroy(struct uart *u)
 {
+	serial_out_destroy(&u->out);
 	pthread_mutex_destroy(&u->lock);
+}
+
+void uart_output_stop(struct uart *u, unsigned int flush_ms)
+{
+	serial_out_stop(&u->out, flush_ms);
+}
+
+void uart_tx_stats(struct uart *u, uint64_t *tx_bytes, uint64_t *dropped)
+{
+	pthread_mutex_lock(&u->lock);
+	*tx_bytes = u->tx_bytes;
+	serial_out_stats(&u->out, NULL, dropped, NULL);
+	pthread_mutex_unlock(&u->lock);
 }
 
 /* Highest-priority pending interrupt, as IIR reports it. */
@@ -124,13 +141,9 @@ static void uart_tx(struct uart *u, uint8_t c)
 {
 	if (u->mcr & MCR_LOOP) {
 		uart_rx_push(u, c);
-	} else if (u->out_fd >= 0) {
-		ssize_t n;
-
-		do {
-			n = write(u->out_fd, &c, 1);
-		} while (n < 0 && errno == EINTR);
-		/* A closed or full output must not stall the guest: drop. */
+	} else {
+		/* Never waits for the host reader: a full buffer drops, counted. */
+		serial_out_put(&u->out, &c, 1);
 	}
 	if (!(u->mcr & MCR_LOOP))
 		console_tail_put(c); /* for a guest crash report */

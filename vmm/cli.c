@@ -40,7 +40,7 @@ void cli_usage(FILE *f)
 {
 	fprintf(f,
 "usage: hvmm run --kernel FILE [options]\n"
-"       hvmm ctl SOCKET status | shutdown [--reboot] [--force] | remove DEV | add DEV\n"
+"       hvmm ctl [--timeout S] SOCKET status | shutdown [--reboot] [--force] | remove DEV | add DEV\n"
 "       hvmm --help | --version\n"
 "\n"
 "Boot a kernel on KVM. FILE may be a Linux bzImage, an ELF kernel (vmlinux\n"

@@ -34,6 +34,12 @@ static int cmd_run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * A reader that goes away (a control client that closes early,
+	 * `hvmm run | head`, a closed stderr) must cost an EPIPE, never the
+	 * process: every writer handles the error where it happens.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		cli_usage(stderr);
 		return HVMM_EXIT_USAGE;

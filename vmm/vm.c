@@ -190,7 +190,11 @@ static int vm_setup_devices(struct vm *vm, struct vm_devices *dev, int serial_fd
 	iobus_init(&vm->pio, IO_SPACE_PIO);
 	iobus_init(&vm->mmio, IO_SPACE_MMIO);
 	if (vm->cfg->serial != SERIAL_NONE) {
-		uart_init(&dev->com1, serial_fd, com1_set_irq, vm);
+		ret = uart_init(&dev->com1, serial_fd, com1_set_irq, vm);
+		if (ret) {
+			pr_err("serial output: %s", strerror(-ret));
+			return ret;
+		}
 		vm->com1 = &dev->com1;
 		ret = iobus_register(&vm->pio, COM1_PORT, UART_NR_REGS, &uart_ops,
 				     &dev->com1, "com1");
@@ -231,6 +235,9 @@ static int vm_open_serial(const struct vm_config *cfg)
 		return -1;
 	}
 }
+
+/* At exit, the console output may drain for at most this long. */
+#define VM_CONSOLE_FLUSH_MS 2000
 
 /* Host terminal input goes to COM1; a tty is put in raw mode but keeps ^C. */
 struct vm_console {
@@ -345,8 +352,12 @@ static void vm_wait(struct vm *vm, int sig_fd, uint64_t deadline)
 		/* Input waiting for FIFO space is retried on a short tick. */
 		if (con.pending_len)
 			timeout = timeout < 0 ? 10 : MIN(timeout, 10);
-		if (poll(p, 3, timeout) < 0 && errno != EINTR)
+		if (poll(p, 3, timeout) < 0 && errno != EINTR) {
+			/* Leaving with the VM running would hang the vCPU joins. */
+			pr_err("main loop: poll: %s; stopping the VM", strerror(errno));
+			vm_request_stop(vm, VM_STOP_ERROR);
 			break;
+		}
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -357,6 +368,23 @@ static void vm_wait(struct vm *vm, int sig_fd, uint64_t deadline)
 			console_input(&con, vm);
 	}
 	console_stop(&con);
+}
+
+/*
+ * The guest is stopped: give the console output a bounded time to drain
+ * (a stalled reader costs SERIAL_OUT_STALL_MS), then say what was lost.
+ */
+static void console_output_end(struct vm *vm)
+{
+	uint64_t tx, dropped;
+
+	if (!vm->com1)
+		return;
+	uart_output_stop(vm->com1, VM_CONSOLE_FLUSH_MS);
+	uart_tx_stats(vm->com1, &tx, &dropped);
+	if (dropped)
+		pr_warn("serial console: %" PRIu64 " of %" PRIu64 " bytes dropped (the output "
+			"was not read fast enough, or was closed)", dropped, tx);
 }
 
 /* Peak RSS of the process, from /proc/self/status, in KiB (0 if unknown). */
@@ -410,9 +438,13 @@ static void vm_print_stats(struct vm *vm)
 	fprintf(stderr, "hvmm: stats: exits total        %llu\n", (unsigned long long)sum);
 	fprintf(stderr, "hvmm: stats: unclaimed pio %lu mmio %lu\n",
 		vm->pio.unclaimed_count, vm->mmio.unclaimed_count);
-	if (vm->com1)
-		fprintf(stderr, "hvmm: stats: serial bytes out  %llu\n",
-			(unsigned long long)vm->com1->tx_bytes);
+	if (vm->com1) {
+		uint64_t tx, dropped;
+
+		uart_tx_stats(vm->com1, &tx, &dropped);
+		fprintf(stderr, "hvmm: stats: serial bytes out  %" PRIu64 "\n", tx);
+		fprintf(stderr, "hvmm: stats: serial bytes dropped %" PRIu64 "\n", dropped);
+	}
 	/* Guest RAM only grows, so peak minus final guest pages bounds our own use. */
 	fprintf(stderr, "hvmm: stats: peak RSS %" PRIu64 " KiB, guest RAM resident %" PRIu64
 		" KiB, VMM overhead %" PRIu64 " KiB\n", hwm, guest, hwm > guest ? hwm - guest : 0);
@@ -481,6 +513,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	for (i = 0; i < vm.ncpus; i++)
 		vcpu_join(&vm.vcpus[i]);
 	reason = (enum vm_stop_reason)vm.stop_reason;
+	console_output_end(&vm);
 	if (cfg->stats)
 		vm_print_stats(&vm);
 out:

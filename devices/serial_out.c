@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+#include "serial_out.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void serial_out_kick_handler(int sig)
+{
+	(void)sig; /* only there to make a blocked write() return EINTR */
+}
+
+static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+static int kick_ret;
+
+static void serial_out_kick_setup(void)
+{
+	struct sigaction sa = { .sa_handler = serial_out_kick_handler };
+
+	/* No SA_RESTART: the interrupted write() must come back to us. */
+	sigemptyset(&sa.sa_mask);
+	kick_ret = sigaction(SERIAL_OUT_KICK_SIGNAL, &sa, NULL) ? -errno : 0;
+}
+
+static struct timespec serial_out_abstime(uint64_t ms_from_now)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms_from_now / 1000);
+	ts.tv_nsec += (long)(ms_from_now % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* Called with the lock held: the output is gone for good. */
+static void serial_out_fail(struct serial_out *o, int err)
+{
+	o->failed = true;
+	o->dropped += o->len;
+	o->len = 0;
+	pthread_cond_broadcast(&o->progress);
+	pthread_mutex_unlock(&o->lock);
+	pr_warn("serial output: %s; further guest console output is dropped (counted)",
+		err ? strerror(err) : "end of file");
+	pthread_mutex_lock(&o->lock);
+}
+
+static void *serial_out_thread(void *arg)
+{
+	struct serial_out *o = arg;
+	sigset_t set;
+
+	pthread_setname_np(pthread_self(), "serial-out");
+	/* A closed pipe must give EPIPE here, never kill the process. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SERIAL_OUT_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	pthread_mutex_lock(&o->lock);
+	for (;;) {
+		size_t chunk;
+		ssize_t n;
+		int err;
+
+		while (!o->len && !o->stopping)
+			pthread_cond_wait(&o->data, &o->lock);
+		if (o->abandon || !o->len)
+			break;
+		/* Producers only append past head + len: this span is ours. */
+		chunk = MIN(o->len, SERIAL_OUT_BUF_SIZE - o->head);
+		pthread_mutex_unlock(&o->lock);
+		n = write(o->fd, o->buf + o->head, chunk);
+		err = errno;
+		pthread_mutex_lock(&o->lock);
+		if (n > 0) {
+			o->head = (o->head + (size_t)n) % SERIAL_OUT_BUF_SIZE;
+			o->len -= (size_t)n;
+			o->written += (uint64_t)n;
+			pthread_cond_broadcast(&o->progress);
+		} else if (n < 0 && err == EAGAIN) {
+			/* Someone made the fd non-blocking: wait for room. */
+			struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+
+			pthread_mutex_unlock(&o->lock);
+			poll(&p, 1, 50);
+			pthread_mutex_lock(&o->lock);
+		} else if (n == 0 || err != EINTR) {
+			serial_out_fail(o, n == 0 ? 0 : err);
+		}
+	}
+	/* Abandoned at stop: whatever is left never reaches the output. */
+	o->dropped += o->len;
+	o->len = 0;
+	pthread_cond_broadcast(&o->progress);
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+int serial_out_init(struct serial_out *o, int fd)
+{
+	pthread_condattr_t ca;
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = fd;
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&o->data, &ca);
+	pthread_cond_init(&o->progress, &ca);
+	pthread_condattr_destroy(&ca);
+	if (fd < 0)
+		return 0;
+	pthread_once(&kick_once, serial_out_kick_setup);
+	ret = kick_ret;
+	o->buf = malloc(SERIAL_OUT_BUF_SIZE);
+	if (!ret && !o->buf)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = -pthread_create(&o->thread, NULL, serial_out_thread, o);
+	if (ret) {
+		serial_out_destroy(o);
+		return ret;
+	}
+	o->started = true;
+	return 0;
+}
+
+void serial_out_put(struct serial_out *o, const uint8_t *data, size_t len)
+{
+	size_t take, tail, first;
+	bool was_empty;
+
+	if (o->fd < 0)
+		return;
+	pthread_mutex_lock(&o->lock);
+	take = o->failed || o->stopping ? 0 : MIN(len, SERIAL_OUT_BUF_SIZE - o->len);
+	o->dropped += len - take;
+	if (take) {
+		tail = (o->head + o->len) % SERIAL_OUT_BUF_SIZE;
+		first = MIN(take, SERIAL_OUT_BUF_SIZE - tail);
+		memcpy(o->buf + tail, data, first);
+		memcpy(o->buf, data + first, take - first);
+		was_empty = !o->len;
+		o->len += take;
+		if (was_empty)
+			pthread_cond_signal(&o->data);
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* Wait, lock held, while the writer empties the buffer and keeps going. */
+static void serial_out_flush_locked(struct serial_out *o, unsigned int flush_ms)
+{
+	uint64_t end = monotonic_ms() + flush_ms;
+
+	while (o->len && !o->failed) {
+		uint64_t now = monotonic_ms(), before = o->written;
+		struct timespec ts;
+
+		if (now >= end)
+			break;
+		ts = serial_out_abstime(MIN(end - now, (uint64_t)SERIAL_OUT_STALL_MS));
+		while (o->len && !o->failed && o->written == before &&
+		       pthread_cond_timedwait(&o->progress, &o->lock, &ts) != ETIMEDOUT)
+			;
+		if (o->written == before)
+			break; /* no progress for a stall period: the reader is stuck */
+	}
+}
+
+void serial_out_stop(struct serial_out *o, unsigned int flush_ms)
+{
+	uint64_t start;
+
+	pthread_mutex_lock(&o->lock);
+	if (!o->started) {
+		pthread_mutex_unlock(&o->lock);
+		return;
+	}
+	serial_out_flush_locked(o, flush_ms);
+	o->stopping = true;
+	o->abandon = o->len != 0;
+	pthread_cond_signal(&o->data);
+	pthread_mutex_unlock(&o->lock);
+
+	/*
+	 * The writer may sit in a write() that waits for a reader. The kick
+	 * makes it return EINTR; one sent just before the write() starts is
+	 * lost, so keep kicking until the thread is gone.
+	 */
+	start = monotonic_ms();
+	while (pthread_tryjoin_np(o->thread, NULL)) {
+		struct timespec ts = { .tv_nsec = 2 * 1000000L };
+
+		pthread_kill(o->thread, SERIAL_OUT_KICK_SIGNAL);
+		nanosleep(&ts, NULL);
+		if (monotonic_ms() - start > 2000) {
+			/* Only a write() deaf to signals gets here: leave it. */
+			pr_err("serial output: the writer thread does not stop; leaving it");
+			pthread_detach(o->thread);
+			o->buf = NULL; /* the thread may still read it: leak it */
+			break;
+		}
+	}
+	pthread_mutex_lock(&o->lock);
+	o->started = false;
+	pthread_mutex_unlock(&o->lock);
+}
+
+void serial_out_destroy(struct serial_out *o)
+{
+	serial_out_stop(o, 0);
+	free(o->buf);
+	o->buf = NULL;
+	pthread_cond_destroy(&o->data);
+	pthread_cond_destroy(&o->progress);
+	pthread_mutex_destroy(&o->lock);
+}
+
+void serial_out_stats(struct serial_out *o, uint64_t *written, uint64_t *dropped,
+		      size_t *queued)
+{
+	pthread_mutex_lock(&o->lock);
+	if (written)
+		*written = o->written;
+	if (dropped)
+		*dropped = o->dropped;
+	if (queued)
+		*queued = o->len;
+	pthread_mutex_unlock(&o->lock);
+}
