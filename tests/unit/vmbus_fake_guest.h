@@ -45,6 +45,7 @@
 #define FG_MAX_CONN 64
 #define FG_MAX_REC 4
 #define FG_TIMEOUT_MS 5000          /* any single wait; tests stay bounded */
+#define FG_RAM (64ULL << 20)        /* mapped lazily: untouched pages cost nothing */
 
 /* A device that records what the channel layer tells it. */
 struct fg_rec {
@@ -150,7 +151,7 @@ static inline void fg_signal(struct fg *g, uint32_t relid)
 }
 
 /* HvPostMessage to the VMBus message connection; returns the HV status. */
-static inline int fg_post(struct fg *g, const void *msg, uint32_t len)
+static inline int fg_post_once(struct fg *g, const void *msg, uint32_t len)
 {
 	unsigned int i;
 
@@ -158,6 +159,17 @@ static inline int fg_post(struct fg *g, const void *msg, uint32_t len)
 		if (g->hv.handlers[i].conn_id == VMBUS_MESSAGE_CONNECTION_ID)
 			return g->hv.handlers[i].fn(g->hv.handlers[i].opaque, 0, 1, msg, len);
 	return HV_STATUS_INVALID_CONNECTION_ID;
+}
+
+/* As Linux's vmbus_post_msg: retry (bounded) while the host's queue is full. */
+static inline int fg_post(struct fg *g, const void *msg, uint32_t len)
+{
+	int ret, tries = 0;
+
+	while ((ret = fg_post_once(g, msg, len)) == HV_STATUS_INSUFFICIENT_BUFFERS &&
+	       ++tries < FG_TIMEOUT_MS * 10)
+		usleep(100);
+	return ret;
 }
 
 static inline uint8_t *fg_slot(struct fg *g)
@@ -239,24 +251,49 @@ static inline uint32_t fg_gpadl_handle(uint32_t relid)
 	return 0xe1e10000u + relid;
 }
 
-/* One GPADL_HEADER carrying all FG_RING_PAGES pages of relid's rings. */
-static inline int fg_gpadl(struct fg *g, uint32_t relid)
+/*
+ * A GPADL of npages contiguous pages from gpa: one GPADL_HEADER, then as
+ * many GPADL_BODY messages as the PFNs need, as Linux sends them.
+ */
+static inline int fg_gpadl_range(struct fg *g, uint32_t relid, uint32_t handle, uint64_t gpa,
+				 uint32_t npages)
 {
 	uint8_t buf[VMBUS_MSG_MAX] = { 0 };
 	struct vmbus_msg_gpadl_header *h = (void *)buf;
+	struct vmbus_msg_gpadl_body *b = (void *)buf;
 	struct vmbus_gpa_range *r = (void *)(h + 1);
 	uint64_t *pfn = (uint64_t *)(r + 1);
-	uint32_t i;
+	uint32_t i, n, done, msgno = 0;
+	int ret;
 
 	h->header.msgtype = CHANNELMSG_GPADL_HEADER;
 	h->child_relid = relid;
-	h->gpadl = fg_gpadl_handle(relid);
+	h->gpadl = handle;
 	h->rangecount = 1;
-	h->range_buflen = sizeof(*r) + FG_RING_PAGES * 8;
-	r->byte_count = FG_RING_PAGES * 4096;
-	for (i = 0; i < FG_RING_PAGES; i++)
-		pfn[i] = (FG_RING_BASE + relid * FG_RING_STRIDE) / 4096 + i;
-	return fg_post(g, buf, sizeof(*h) + h->range_buflen);
+	h->range_buflen = (uint16_t)(sizeof(*r) + npages * 8);
+	r->byte_count = npages * 4096;
+	n = MIN(npages, VMBUS_GPADL_HEADER_MAX_PFNS);
+	for (i = 0; i < n; i++)
+		pfn[i] = gpa / 4096 + i;
+	ret = fg_post(g, buf, (uint32_t)(sizeof(*h) + sizeof(*r) + n * 8));
+	for (done = n; !ret && done < npages; done += n) {
+		memset(buf, 0, sizeof(buf));
+		b->header.msgtype = CHANNELMSG_GPADL_BODY;
+		b->msgnumber = ++msgno;
+		b->gpadl = handle;
+		n = MIN(npages - done, VMBUS_GPADL_BODY_MAX_PFNS);
+		for (i = 0; i < n; i++)
+			((uint64_t *)(b + 1))[i] = gpa / 4096 + done + i;
+		ret = fg_post(g, buf, (uint32_t)(sizeof(*b) + n * 8));
+	}
+	return ret;
+}
+
+/* The GPADL with all FG_RING_PAGES pages of relid's rings. */
+static inline int fg_gpadl(struct fg *g, uint32_t relid)
+{
+	return fg_gpadl_range(g, relid, fg_gpadl_handle(relid),
+			      FG_RING_BASE + relid * FG_RING_STRIDE, FG_RING_PAGES);
 }
 
 static inline int fg_teardown(struct fg *g, uint32_t relid)
@@ -282,18 +319,26 @@ static inline void fg_ring_views(struct fg *g, uint32_t relid)
 		  FG_RING_PAGES - FG_RING_DOWN - 1, true);
 }
 
-static inline int fg_open(struct fg *g, uint32_t relid, uint32_t openid)
+/* OPENCHANNEL with any GPADL and ring split. */
+static inline int fg_open_raw(struct fg *g, uint32_t relid, uint32_t openid, uint32_t handle,
+			      uint32_t down)
 {
 	struct vmbus_msg_open_channel m = { .header.msgtype = CHANNELMSG_OPENCHANNEL };
 
-	if (relid && relid <= VMBUS_MAX_CHANNELS)
-		fg_ring_views(g, relid);
 	m.child_relid = relid;
 	m.openid = openid;
-	m.ringbuffer_gpadlhandle = fg_gpadl_handle(relid);
+	m.ringbuffer_gpadlhandle = handle;
 	m.target_vp = 0;
-	m.downstream_ringbuffer_pageoffset = FG_RING_DOWN;
+	m.downstream_ringbuffer_pageoffset = down;
 	return fg_post(g, &m, sizeof(m));
+}
+
+/* Open relid on its usual rings, the guest's views set up first. */
+static inline int fg_open(struct fg *g, uint32_t relid, uint32_t openid)
+{
+	if (relid && relid <= VMBUS_MAX_CHANNELS)
+		fg_ring_views(g, relid);
+	return fg_open_raw(g, relid, openid, fg_gpadl_handle(relid), FG_RING_DOWN);
 }
 
 static inline int fg_modify(struct fg *g, uint32_t relid, uint32_t vp)
@@ -350,7 +395,7 @@ static inline int fg_setup(struct fg *g, unsigned int nrec)
 		g->efd[i] = -1;
 	g->vm.ncpus = 2;
 	g->vm.sys_fd = g->vm.vm_fd = -1;
-	ret = gmem_init(&g->vm.mem, RAM_MIN);
+	ret = gmem_init(&g->vm.mem, FG_RAM);
 	if (ret)
 		return ret;
 	g->kops = (struct hyperv_kvm_ops){ .set_event_fd = fg_set_event_fd, .opaque = g };
