@@ -170,6 +170,16 @@ long vmbus_chan_unread(struct vmbus_channel *ch)
 	return n;
 }
 
+bool vmbus_chan_stopped(struct vmbus_channel *ch)
+{
+	bool stopped;
+
+	pthread_mutex_lock(&ch->lock);
+	stopped = ch->dev_open && ch->broken;
+	pthread_mutex_unlock(&ch->lock);
+	return stopped;
+}
+
 void vmbus_device_kick(struct vmbus_channel *ch)
 {
 	pthread_mutex_lock(&ch->lock);

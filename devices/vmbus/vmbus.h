@@ -118,6 +118,9 @@ int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt *pkt, void *buf,
  */
 long vmbus_chan_unread(struct vmbus_channel *ch);
 
+/* True while a corrupt ring keeps the open channel stopped (any thread). */
+bool vmbus_chan_stopped(struct vmbus_channel *ch);
+
 /* Ask the device thread to run ops->kick (from any thread). */
 void vmbus_device_kick(struct vmbus_channel *ch);
 

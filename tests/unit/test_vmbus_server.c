@@ -498,10 +498,12 @@ START_TEST(corrupt_ring_stops_channel)
 	ck_assert_msg(fg_get(&rec->recvs) == recvs, "a stopped channel was read again (%lu -> %lu)",
 		      recvs, fg_get(&rec->recvs));
 	ck_assert(vmbus_chan_is_open(chan(1))); /* stopped, not closed */
+	ck_assert(vmbus_chan_stopped(chan(1)));
 	/* The guest closes, repairs its ring and reopens: it works again. */
 	fg_relid_msg(&G, CHANNELMSG_CLOSECHANNEL, 1);
 	SYNC(&G);
 	ck_assert_uint_eq(fg_get(&rec->closes), 1);
+	ck_assert(!vmbus_chan_stopped(chan(1)));
 	__atomic_store_n(&in->write_index, __atomic_load_n(&in->read_index, __ATOMIC_ACQUIRE),
 			 __ATOMIC_RELEASE);
 	open_ok(1, 2);

@@ -451,6 +451,7 @@ static inline void fg_status(struct fg *g)
 		(void)vmbus_chan_unread(&g->bus->chan[i]);
 		(void)vmbus_chan_presence(&g->bus->chan[i]);
 		(void)vmbus_chan_is_open(&g->bus->chan[i]);
+		(void)vmbus_chan_stopped(&g->bus->chan[i]);
 	}
 }
 
