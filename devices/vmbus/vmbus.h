@@ -10,7 +10,9 @@
  * id) and the host->guest event port (target VP + event flag) are set up
  * while handling OPENCHANNEL, the OPENCHANNEL_RESULT is posted next, and
  * only after it has been delivered is the device told that its channel is
- * open. A device may therefore write and signal at once. As a safety net
+ * open, and only if that open is still current (the guest may have closed
+ * it meanwhile: see the state machine in vmbus_int.h). A device may
+ * therefore write and signal at once. As a safety net
  * the server re-checks each channel UNSTICK_MS after an open and signals
  * again if the guest's ring state says it should have been signalled.
  * `--debug-inject late-event-port` restores the broken order on purpose.
