@@ -107,6 +107,8 @@ void vm_vmbus_report(struct vm *vm, FILE *f)
 			ic_state_name(s.state), s.opens, s.nv.msg.major, s.nv.msg.minor);
 		if (unread > 0)
 			fprintf(f, ", %ld bytes unread by the guest", unread);
+		if (vmbus_chan_stopped(ic->ch))
+			fprintf(f, ", stopped: the guest corrupted a ring (until it reopens)");
 		if (ic->sops == &ic_heartbeat_ops)
 			fprintf(f, ", heartbeats %" PRIu64 ", last %" PRIu64 " ms ago", s.hb_count,
 				s.hb_count ? monotonic_ms() - s.hb_last_ms : 0);

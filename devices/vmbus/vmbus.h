@@ -10,7 +10,9 @@
  * id) and the host->guest event port (target VP + event flag) are set up
  * while handling OPENCHANNEL, the OPENCHANNEL_RESULT is posted next, and
  * only after it has been delivered is the device told that its channel is
- * open. A device may therefore write and signal at once. As a safety net
+ * open, and only if that open is still current (the guest may have closed
+ * it meanwhile: see the state machine in vmbus_int.h). A device may
+ * therefore write and signal at once. As a safety net
  * the server re-checks each channel UNSTICK_MS after an open and signals
  * again if the guest's ring state says it should have been signalled.
  * `--debug-inject late-event-port` restores the broken order on purpose.
@@ -90,16 +92,24 @@ bool vmbus_chan_is_open(struct vmbus_channel *ch);
 
 /*
  * Send one DATA_INBAND packet (payload padded to 8) and signal the guest
- * as the ring rules require. 0, -EAGAIN (ring full: retried by the device
- * on its next recv), -EPIPE (channel not open), -EIO (ring corrupt).
+ * as the ring rules require. 0, -EAGAIN (ring full: the guest was asked to
+ * signal once it has made room; retry on the next recv or tick), -EPIPE
+ * (channel not open), -EIO (ring corrupt: the channel is stopped, see
+ * below).
  */
 int vmbus_chan_send(struct vmbus_channel *ch, uint64_t trans_id, const void *data,
 		    uint32_t len);
 
 /*
  * Receive the next packet's payload (after the descriptor and any type
- * header). Returns payload bytes, -EAGAIN (empty), -ENOBUFS (dropped:
- * too large), -EIO (ring corrupt; the channel stops), -EPIPE.
+ * header). Returns payload bytes, -EAGAIN (empty, or this wakeup's budget
+ * of CHAN_RECV_BUDGET packets is used up: recv is called again once
+ * pending host requests are served), -ENOBUFS (dropped: too large), -EIO,
+ * -EPIPE.
+ *
+ * -EIO: the guest corrupted a ring. The channel is stopped (logged once):
+ * no recv, tick or further ring access until the guest closes and reopens
+ * it; send and recv return -EIO meanwhile.
  */
 int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt *pkt, void *buf,
 		    uint32_t len);
@@ -109,6 +119,9 @@ int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt *pkt, void *buf,
  * the channel is not open (any thread; for status and hang reports).
  */
 long vmbus_chan_unread(struct vmbus_channel *ch);
+
+/* True while a corrupt ring keeps the open channel stopped (any thread). */
+bool vmbus_chan_stopped(struct vmbus_channel *ch);
 
 /* Ask the device thread to run ops->kick (from any thread). */
 void vmbus_device_kick(struct vmbus_channel *ch);
