@@ -262,8 +262,9 @@ static inline int fg_gpadl_range(struct fg *g, uint32_t relid, uint32_t handle, 
 	struct vmbus_msg_gpadl_header *h = (void *)buf;
 	struct vmbus_msg_gpadl_body *b = (void *)buf;
 	struct vmbus_gpa_range *r = (void *)(h + 1);
-	uint64_t *pfn = (uint64_t *)(r + 1);
+	uint8_t *pfns = (uint8_t *)(r + 1); /* 4-byte aligned only: memcpy */
 	uint32_t i, n, done, msgno = 0;
+	uint64_t pfn;
 	int ret;
 
 	h->header.msgtype = CHANNELMSG_GPADL_HEADER;
@@ -273,8 +274,10 @@ static inline int fg_gpadl_range(struct fg *g, uint32_t relid, uint32_t handle, 
 	h->range_buflen = (uint16_t)(sizeof(*r) + npages * 8);
 	r->byte_count = npages * 4096;
 	n = MIN(npages, VMBUS_GPADL_HEADER_MAX_PFNS);
-	for (i = 0; i < n; i++)
-		pfn[i] = gpa / 4096 + i;
+	for (i = 0; i < n; i++) {
+		pfn = gpa / 4096 + i;
+		memcpy(pfns + 8 * i, &pfn, 8);
+	}
 	ret = fg_post(g, buf, (uint32_t)(sizeof(*h) + sizeof(*r) + n * 8));
 	for (done = n; !ret && done < npages; done += n) {
 		memset(buf, 0, sizeof(buf));
@@ -282,8 +285,10 @@ static inline int fg_gpadl_range(struct fg *g, uint32_t relid, uint32_t handle, 
 		b->msgnumber = ++msgno;
 		b->gpadl = handle;
 		n = MIN(npages - done, VMBUS_GPADL_BODY_MAX_PFNS);
-		for (i = 0; i < n; i++)
-			((uint64_t *)(b + 1))[i] = gpa / 4096 + done + i;
+		for (i = 0; i < n; i++) {
+			pfn = gpa / 4096 + done + i;
+			memcpy((uint8_t *)(b + 1) + 8 * i, &pfn, 8);
+		}
 		ret = fg_post(g, buf, (uint32_t)(sizeof(*b) + n * 8));
 	}
 	return ret;
