@@ -152,7 +152,16 @@ $(O)/fuzz/fuzz_vmbus_ring: fuzz/fuzz_vmbus_ring.c $(FUZZ_VMBUS) $(FUZZ_COMMON)
 $(O)/fuzz/fuzz_ic: fuzz/fuzz_ic.c $(FUZZ_IC) $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic
+# The state-machine harness runs the whole VMBus server with its threads:
+# it links a libhvmm built with coverage and sanitizers (O=build-fuzz).
+FUZZ_LIB_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+$(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_guest.h $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	@$(MAKE) --no-print-directory O=build-fuzz CC=clang CFLAGS="$(FUZZ_LIB_CFLAGS)" \
+		build-fuzz/libhvmm.a
+	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< build-fuzz/libhvmm.a $(LIBS)
+FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
+	$(O)/fuzz/fuzz_vmbus_server
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@for f in $(FUZZERS); do \
@@ -165,6 +174,6 @@ lab-qemu: deps
 	@scripts/lab/build-l0-qemu
 
 clean:
-	rm -rf $(O) build-san build-tsan hvmm
+	rm -rf $(O) build-san build-tsan build-fuzz hvmm
 
--include $(shell find $(O) build-san build-tsan -name '*.d' 2>/dev/null)
+-include $(shell find $(O) build-san build-tsan build-fuzz -name '*.d' 2>/dev/null)

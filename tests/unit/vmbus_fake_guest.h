@@ -505,8 +505,10 @@ static inline void fg_step(struct fg *g, enum fg_op op, uint32_t relid, uint32_t
 		fg_take(g, NULL, 0);
 		break;
 	case FG_DRAIN:
-		while (fg_wait(g, NULL, 0, 5))
-			;
+		/* Take until the server, synced after each EOM, has nothing left. */
+		for (int n = 0; n < 4 * VMBUS_OUTQ_LEN; n++)
+			if (vmbus_sync(g->bus, FG_TIMEOUT_MS) || !fg_take(g, NULL, 0))
+				break;
 		break;
 	case FG_REMOVE:
 	case FG_ADD:
