@@ -271,19 +271,22 @@ static bool chan_apply_requests(struct vmbus_channel *ch)
 
 		pthread_mutex_lock(&ch->lock);
 		/* Withdrawn meanwhile by a close: the rings may be gone already. */
-		if (ch->want_open) {
+		open = ch->want_open && !was_open;
+		if (open) {
 			ch->dev_open = true;
 			ch->broken = false;
 		}
-		open = ch->want_open && !was_open;
-		ch->want_open = false;
-		pthread_cond_broadcast(&ch->cond);
 		pthread_mutex_unlock(&ch->lock);
 		if (open && ch->ops->open)
 			ch->ops->open(ch);
 		/* Anything the guest wrote before we looked. */
 		if (open)
 			chan_run_recv(ch);
+		/* Applied only now (chan_wait_applied): the device has run open. */
+		pthread_mutex_lock(&ch->lock);
+		ch->want_open = false;
+		pthread_cond_broadcast(&ch->cond);
+		pthread_mutex_unlock(&ch->lock);
 	}
 	if (kick && ch->ops->kick)
 		ch->ops->kick(ch);
