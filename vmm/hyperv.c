@@ -109,6 +109,28 @@ int hyperv_init(struct vm *vm, struct hyperv *hv)
 	return 0;
 }
 
+int hyperv_init_stub(struct vm *vm, struct hyperv *hv, const struct hyperv_kvm_ops *ops)
+{
+	unsigned int i;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->vm = vm;
+	hv->kops = ops;
+	for (i = 0; i < VM_MAX_CPUS; i++)
+		hv->vp[i].sint_efd = hv->vp[i].ack_efd = -1;
+	for (i = 0; i < vm->ncpus && i < VM_MAX_CPUS; i++) {
+		hv->vp[i].sint_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		hv->vp[i].ack_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (hv->vp[i].sint_efd < 0 || hv->vp[i].ack_efd < 0) {
+			int err = -errno;
+
+			hyperv_destroy(hv);
+			return err;
+		}
+	}
+	return 0;
+}
+
 void hyperv_destroy(struct hyperv *hv)
 {
 	unsigned int i;
@@ -118,6 +140,7 @@ void hyperv_destroy(struct hyperv *hv)
 			close(hv->vp[i].sint_efd);
 		if (hv->vp[i].ack_efd >= 0)
 			close(hv->vp[i].ack_efd);
+		hv->vp[i].sint_efd = hv->vp[i].ack_efd = -1;
 	}
 	free(hv->hv_cpuid);
 	hv->hv_cpuid = NULL;
@@ -292,6 +315,8 @@ int hyperv_set_event_fd(struct hyperv *hv, uint32_t conn_id, int fd)
 		.flags = fd < 0 ? KVM_HYPERV_EVENTFD_DEASSIGN : 0,
 	};
 
+	if (hv->kops)
+		return hv->kops->set_event_fd(hv->kops->opaque, conn_id, fd);
 	if (ioctl(hv->vm->vm_fd, KVM_HYPERV_EVENTFD, &e) < 0)
 		return -errno;
 	return 0;
@@ -317,7 +342,7 @@ static void hv_handle_synic(struct hyperv *hv, struct vcpu *vcpu)
 	struct kvm_hyperv_exit *e = &vcpu->run->hyperv;
 	struct hv_vp *vp = &hv->vp[vcpu->id];
 
-	hv->synic_exits++;
+	__atomic_fetch_add(&hv->synic_exits, 1, __ATOMIC_RELAXED);
 	switch (e->u.synic.msr) {
 	case HV_X64_MSR_SIMP:
 		hv_clear_page(hv, __atomic_load_n(&vp->simp, __ATOMIC_ACQUIRE), e->u.synic.msg_page);
@@ -372,7 +397,7 @@ static void hv_handle_hcall(struct hyperv *hv, struct vcpu *vcpu)
 	uint64_t control = e->u.hcall.input;
 	uint16_t code = control & 0xffff, status;
 
-	hv->hypercalls++;
+	__atomic_fetch_add(&hv->hypercalls, 1, __ATOMIC_RELAXED);
 	switch (code) {
 	case HVCALL_POST_MESSAGE:
 		status = hv_post_message(hv, vcpu, control, e->u.hcall.params[0]);

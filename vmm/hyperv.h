@@ -57,8 +57,20 @@ struct hv_vp {
 	int ack_efd;        /* readable after the guest's EOM / EOI of SINT2 */
 };
 
+/*
+ * The one KVM call the VMBus server makes besides SynIC delivery, behind a
+ * seam so unit tests and fuzzers run the real server, channels and devices
+ * without /dev/kvm (see hyperv_init_stub). NULL in production.
+ */
+struct hyperv_kvm_ops {
+	/* As KVM_HYPERV_EVENTFD: HvSignalEvent(conn_id) now writes fd; fd < 0 unmaps. */
+	int (*set_event_fd)(void *opaque, uint32_t conn_id, int fd);
+	void *opaque;
+};
+
 struct hyperv {
 	struct vm *vm;
+	const struct hyperv_kvm_ops *kops; /* NULL: the real ioctls */
 	struct kvm_cpuid2 *hv_cpuid;   /* KVM_GET_SUPPORTED_HV_CPUID */
 	struct hv_vp vp[VM_MAX_CPUS];
 	unsigned int nr_handlers;
@@ -67,6 +79,7 @@ struct hyperv {
 		hv_msg_handler_fn fn;
 		void *opaque;
 	} handlers[HV_MSG_HANDLERS_MAX];
+	/* Bumped by every vCPU thread: __atomic only (read with __atomic_load_n). */
 	uint64_t hypercalls;           /* userspace hypercall exits */
 	uint64_t synic_exits;
 };
@@ -74,6 +87,15 @@ struct hyperv {
 /* Check capabilities and fetch KVM's Hyper-V CPUID. 0 or -errno (logged). */
 int hyperv_init(struct vm *vm, struct hyperv *hv);
 void hyperv_destroy(struct hyperv *hv);
+
+/*
+ * Tests and fuzzers: a Hyper-V state without KVM. SynIC delivery
+ * (synic.h) works as in production on vm->mem with the SCONTROL/SIMP/SIEFP
+ * values the caller stores in hv->vp[]; each VP of vm->ncpus gets a real
+ * SINT eventfd (synic_raise writes it) and ack eventfd (write it to
+ * play the guest's EOM); event-fd mappings go to `ops`. 0 or -errno.
+ */
+int hyperv_init_stub(struct vm *vm, struct hyperv *hv, const struct hyperv_kvm_ops *ops);
 
 /*
  * Replace every hypervisor leaf (0x40000000-0x4fffffff) of `c` with the

@@ -85,7 +85,12 @@ int synic_post_msg(struct hyperv *hv, uint32_t vp, uint32_t sint, uint32_t type,
 	}
 	memcpy(slot + sizeof(*h), payload, len);
 	h->payload_size = (uint8_t)len;
-	h->message_flags = 0;
+	/*
+	 * The guest may still be reading the flags of the message it just
+	 * freed (Linux vmbus_signal_eom checks msg_pending after clearing the
+	 * type): an atomic store, like the fetch_or above.
+	 */
+	__atomic_store_n(flags_byte, 0, __ATOMIC_RELAXED);
 	h->sender = 0;
 	__atomic_store_n(type_word, type, __ATOMIC_RELEASE);
 	return synic_raise(hv, vp);

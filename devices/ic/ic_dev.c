@@ -36,21 +36,43 @@ int ic_dev_send(struct ic_dev *ic, int msgtype, const void *buf, ssize_t len)
 	return 0;
 }
 
+/*
+ * Send NEGOTIATE if it is still owed. A guest may open with its ring
+ * already full; ring_write then asked it (pending_send_sz) to signal once
+ * there is room, and that signal (recv) or the next tick retries here.
+ */
+static void ic_negotiate_try(struct ic_dev *ic)
+{
+	uint8_t buf[512];
+	ssize_t len;
+	int ret;
+
+	if (!ic->neg_unsent)
+		return;
+	len = ic_negotiate_request(buf, sizeof(buf), ic_offer_for(ic->sops->svc),
+				   ic_dev_next_txid(ic));
+	ret = ic_dev_send(ic, ICMSGTYPE_NEGOTIATE, buf, len);
+	if (ret == -EAGAIN)
+		return;
+	pthread_mutex_lock(&ic->lock);
+	ic->neg_unsent = false;
+	if (ret)
+		ic->state = IC_FAILED;
+	pthread_mutex_unlock(&ic->lock);
+}
+
 static void ic_open(struct vmbus_channel *ch)
 {
 	struct ic_dev *ic = vmbus_chan_priv(ch);
-	uint8_t buf[512];
-	ssize_t len;
 
 	pthread_mutex_lock(&ic->lock);
 	ic->state = IC_NEGOTIATING;
 	ic->outstanding = -1;
 	ic->opens++;
+	ic->neg_unsent = true;
 	pthread_mutex_unlock(&ic->lock);
 	/* The host speaks first: this packet is the one a lost signal strands. */
-	len = ic_negotiate_request(buf, sizeof(buf), ic_offer_for(ic->sops->svc),
-				   ic_dev_next_txid(ic));
-	ic_dev_send(ic, ICMSGTYPE_NEGOTIATE, buf, len);
+	ic_negotiate_try(ic);
 }
 
 static void ic_close(struct vmbus_channel *ch)
@@ -60,6 +82,7 @@ static void ic_close(struct vmbus_channel *ch)
 	pthread_mutex_lock(&ic->lock);
 	ic->state = IC_CLOSED;
 	ic->outstanding = -1;
+	ic->neg_unsent = false;
 	/* A shutdown sent but unanswered is sent again after a reopen. */
 	if (ic->sd_sent && !ic->sd_answered) {
 		ic->sd_pending = true;
@@ -97,6 +120,7 @@ static void ic_recv(struct vmbus_channel *ch)
 	struct vmbus_pkt pkt;
 	int n, outstanding;
 
+	ic_negotiate_try(ic);
 	for (;;) {
 		n = vmbus_chan_recv(ch, &pkt, buf, sizeof(buf));
 		if (n == -ENOBUFS)
@@ -121,6 +145,7 @@ static void ic_tick(struct vmbus_channel *ch)
 {
 	struct ic_dev *ic = vmbus_chan_priv(ch);
 
+	ic_negotiate_try(ic);
 	if (ic->state == IC_READY && ic->sops->tick)
 		ic->sops->tick(ic);
 }

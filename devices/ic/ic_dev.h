@@ -54,6 +54,7 @@ struct ic_dev {
 	struct ic_negotiated nv;
 	uint8_t txid;
 	int outstanding;               /* ICMSGTYPE_* awaiting an answer, -1 none */
+	bool neg_unsent;               /* NEGOTIATE found the ring full: retry it */
 	uint64_t sent_ms;
 	uint64_t opens;                /* times the guest opened the channel */
 

@@ -51,6 +51,7 @@ bool vmbus_chan_is_open(struct vmbus_channel *ch)
 void chan_signal_guest(struct vmbus_channel *ch)
 {
 	struct vmbus *bus = ch->bus;
+	uint32_t vp;
 	int ret;
 
 	if (!__atomic_load_n(&ch->port_ready, __ATOMIC_ACQUIRE)) {
@@ -62,11 +63,10 @@ void chan_signal_guest(struct vmbus_channel *ch)
 			ch->ops->name);
 		return;
 	}
-	ret = synic_set_event(bus->hv, __atomic_load_n(&ch->target_vp, __ATOMIC_ACQUIRE),
-			      HV_VMBUS_SINT, ch->relid);
+	vp = __atomic_load_n(&ch->target_vp, __ATOMIC_ACQUIRE);
+	ret = synic_set_event(bus->hv, vp, HV_VMBUS_SINT, ch->relid);
 	if (ret)
-		pr_err_rl("vmbus: %s: signalling VP %u: %s", ch->ops->name, ch->target_vp,
-			  strerror(-ret));
+		pr_err_rl("vmbus: %s: signalling VP %u: %s", ch->ops->name, vp, strerror(-ret));
 }
 
 bool chan_unstick(struct vmbus_channel *ch)
@@ -79,12 +79,26 @@ bool chan_unstick(struct vmbus_channel *ch)
 	 * it is non-empty and it has not masked interrupts, tell it again.
 	 */
 	pthread_mutex_lock(&ch->lock);
-	need = ch->dev_open && ring_send_used(send) &&
+	need = ch->dev_open && !ch->broken && ring_send_used(send) &&
 	       !__atomic_load_n(&send->hdr->interrupt_mask, __ATOMIC_ACQUIRE);
 	pthread_mutex_unlock(&ch->lock);
 	if (need)
 		chan_signal_guest(ch);
 	return need;
+}
+
+/*
+ * A guest that corrupts a ring loses the channel until it closes and
+ * reopens it: no more reads, writes, ticks or unstick signals (each would
+ * only re-read the garbage and log again).
+ */
+static void chan_break(struct vmbus_channel *ch, const char *which)
+{
+	pthread_mutex_lock(&ch->lock);
+	ch->broken = true;
+	pthread_mutex_unlock(&ch->lock);
+	pr_err_rl("vmbus: %s: guest corrupted the %s ring; channel stopped until reopened",
+		  ch->ops->name, which);
 }
 
 int vmbus_chan_send(struct vmbus_channel *ch, uint64_t trans_id, const void *data, uint32_t len)
@@ -98,7 +112,11 @@ int vmbus_chan_send(struct vmbus_channel *ch, uint64_t trans_id, const void *dat
 
 	if (!ch->dev_open)
 		return -EPIPE;
+	if (ch->broken)
+		return -EIO;
 	ret = ring_write(&ch->rings.send, &pkt, NULL, data);
+	if (ret == -EIO)
+		chan_break(ch, "host->guest");
 	if (ret == 1) {
 		chan_signal_guest(ch);
 		ret = 0;
@@ -112,13 +130,24 @@ int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt *pkt, void *buf, 
 
 	if (!ch->dev_open)
 		return -EPIPE;
+	if (ch->broken)
+		return -EIO;
+	if (!ch->recv_budget) {
+		/* Bounded work per wakeup: the thread serves requests, then calls again. */
+		ch->recv_more = true;
+		return -EAGAIN;
+	}
+	ch->recv_budget--;
 	ret = ring_read(&ch->rings.recv, pkt, buf, len);
 	if (ret == -ENOBUFS) {
 		pr_err_rl("vmbus: %s: dropped a %u-byte packet (buffer %u)", ch->ops->name,
 			  pkt->hdr_len + pkt->data_len, len);
-		ring_skip(&ch->rings.recv, pkt);
-	} else if (ret == -EIO) {
-		pr_err_rl("vmbus: %s: guest ring corrupt; channel stops", ch->ops->name);
+		if (ring_skip(&ch->rings.recv, pkt) == -EIO)
+			ret = -EIO;
+	}
+	if (ret == -EIO) {
+		chan_break(ch, "guest->host");
+		return ret;
 	}
 	if (ret >= 0 && pkt->hdr_len) {
 		/* Devices want the payload; a type header is not theirs. */
@@ -147,6 +176,34 @@ void vmbus_device_kick(struct vmbus_channel *ch)
 	ch->kicked = true;
 	pthread_mutex_unlock(&ch->lock);
 	chan_wake(ch);
+}
+
+void chan_init(struct vmbus_channel *ch)
+{
+	pthread_mutex_init(&ch->lock, NULL);
+	pthread_cond_init(&ch->cond, NULL);
+}
+
+void chan_fini(struct vmbus_channel *ch)
+{
+	pthread_cond_destroy(&ch->cond);
+	pthread_mutex_destroy(&ch->lock);
+}
+
+int chan_wait_applied(struct vmbus_channel *ch, uint64_t deadline_ms)
+{
+	bool done;
+
+	for (;;) {
+		pthread_mutex_lock(&ch->lock);
+		done = !ch->want_open && !ch->want_close;
+		pthread_mutex_unlock(&ch->lock);
+		if (done || !ch->thread_started)
+			return 0;
+		if (monotonic_ms() >= deadline_ms)
+			return -ETIMEDOUT;
+		usleep(200);
+	}
 }
 
 void chan_request_open(struct vmbus_channel *ch)
@@ -179,6 +236,15 @@ static void chan_drain_efd(int fd)
 		;
 }
 
+/* One wakeup's worth of guest packets for the device. */
+static void chan_run_recv(struct vmbus_channel *ch)
+{
+	ch->recv_more = false;
+	ch->recv_budget = CHAN_RECV_BUDGET;
+	if (ch->dev_open && !ch->broken && ch->ops->recv)
+		ch->ops->recv(ch);
+}
+
 /* Apply server requests; returns false when the thread must exit. */
 static bool chan_apply_requests(struct vmbus_channel *ch)
 {
@@ -189,7 +255,7 @@ static bool chan_apply_requests(struct vmbus_channel *ch)
 	close = ch->want_close;
 	kick = ch->kicked;
 	stop = ch->stop;
-	ch->want_open = ch->kicked = false;
+	ch->kicked = false;
 	pthread_mutex_unlock(&ch->lock);
 	if (close) {
 		if (ch->dev_open && ch->ops->close)
@@ -200,15 +266,27 @@ static bool chan_apply_requests(struct vmbus_channel *ch)
 		pthread_cond_broadcast(&ch->cond);
 		pthread_mutex_unlock(&ch->lock);
 	}
-	if (open && !ch->dev_open) {
+	if (open) {
+		bool was_open = ch->dev_open;
+
 		pthread_mutex_lock(&ch->lock);
-		ch->dev_open = true;
+		/* Withdrawn meanwhile by a close: the rings may be gone already. */
+		open = ch->want_open && !was_open;
+		if (open) {
+			ch->dev_open = true;
+			ch->broken = false;
+		}
 		pthread_mutex_unlock(&ch->lock);
-		if (ch->ops->open)
+		if (open && ch->ops->open)
 			ch->ops->open(ch);
 		/* Anything the guest wrote before we looked. */
-		if (ch->ops->recv)
-			ch->ops->recv(ch);
+		if (open)
+			chan_run_recv(ch);
+		/* Applied only now (chan_wait_applied): the device has run open. */
+		pthread_mutex_lock(&ch->lock);
+		ch->want_open = false;
+		pthread_cond_broadcast(&ch->cond);
+		pthread_mutex_unlock(&ch->lock);
 	}
 	if (kick && ch->ops->kick)
 		ch->ops->kick(ch);
@@ -229,7 +307,7 @@ static void *chan_thread(void *arg)
 			{ .fd = ch->guest_efd, .events = POLLIN },
 		};
 		uint64_t now = monotonic_ms();
-		int timeout = now >= next_tick ? 0 : (int)(next_tick - now);
+		int timeout = now >= next_tick || ch->recv_more ? 0 : (int)(next_tick - now);
 
 		if (poll(p, 2, timeout) < 0 && errno != EINTR)
 			break;
@@ -238,14 +316,14 @@ static void *chan_thread(void *arg)
 			if (!chan_apply_requests(ch))
 				break;
 		}
-		if (p[1].revents) {
+		if (p[1].revents)
 			chan_drain_efd(ch->guest_efd);
-			if (ch->dev_open && ch->ops->recv)
-				ch->ops->recv(ch);
-		}
+		/* Requests were served above: a flooding guest cannot starve them. */
+		if (p[1].revents || ch->recv_more)
+			chan_run_recv(ch);
 		if (monotonic_ms() >= next_tick) {
 			next_tick = monotonic_ms() + CHAN_TICK_MS;
-			if (ch->dev_open && ch->ops->tick)
+			if (ch->dev_open && !ch->broken && ch->ops->tick)
 				ch->ops->tick(ch);
 		}
 	}
@@ -256,26 +334,32 @@ int chan_start(struct vmbus_channel *ch)
 {
 	int ret;
 
-	pthread_mutex_init(&ch->lock, NULL);
-	pthread_cond_init(&ch->cond, NULL);
 	ch->guest_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ch->guest_efd < 0)
+		return -errno;
 	ch->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ch->guest_efd < 0 || ch->ctl_efd < 0)
+	if (ch->ctl_efd < 0)
 		return -errno;
 	ret = pthread_create(&ch->thread, NULL, chan_thread, ch);
-	return -ret;
+	if (ret)
+		return -ret;
+	ch->thread_started = true;
+	return 0;
 }
 
 void chan_stop(struct vmbus_channel *ch)
 {
-	if (ch->ctl_efd < 0)
-		return;
-	pthread_mutex_lock(&ch->lock);
-	ch->stop = true;
-	pthread_mutex_unlock(&ch->lock);
-	chan_wake(ch);
-	pthread_join(ch->thread, NULL);
-	close(ch->ctl_efd);
-	close(ch->guest_efd);
+	if (ch->thread_started) {
+		pthread_mutex_lock(&ch->lock);
+		ch->stop = true;
+		pthread_mutex_unlock(&ch->lock);
+		chan_wake(ch);
+		pthread_join(ch->thread, NULL);
+		ch->thread_started = false;
+	}
+	if (ch->ctl_efd >= 0)
+		close(ch->ctl_efd);
+	if (ch->guest_efd >= 0)
+		close(ch->guest_efd);
 	ch->ctl_efd = ch->guest_efd = -1;
 }

@@ -37,6 +37,21 @@ static inline void full_barrier(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+/*
+ * r->priv is written by the ring's one user (the device thread) but read
+ * by others too (ring_send_used for status and the server's safety net),
+ * so it is only ever accessed atomically.
+ */
+static inline uint32_t priv_load(const struct vmbus_ring *r)
+{
+	return __atomic_load_n(&r->priv, __ATOMIC_ACQUIRE);
+}
+
+static inline void priv_store(struct vmbus_ring *r, uint32_t v)
+{
+	__atomic_store_n(&r->priv, v, __ATOMIC_RELEASE);
+}
+
 /* A guest-supplied index is usable only inside the data area and 8-aligned. */
 static inline bool index_ok(const struct vmbus_ring *r, uint32_t idx)
 {
@@ -113,7 +128,7 @@ int ring_init(struct vmbus_ring *r, void *hdr_page, uint8_t *const *data_pages,
 		memset(r, 0, sizeof(*r));
 		return -EINVAL;
 	}
-	r->priv = idx;
+	priv_store(r, idx);
 	r->signal_base = idx;
 	/* Reset the words the host owns; Linux zeroed them already. */
 	if (recv)
@@ -164,7 +179,7 @@ enum fetch_mode { FETCH_PEEK, FETCH_READ, FETCH_SKIP };
 static int ring_fetch(struct vmbus_ring *r, struct vmbus_pkt *pkt, void *buf, uint32_t buflen,
 		      enum fetch_mode mode)
 {
-	uint32_t read = r->priv, write, avail, total, body;
+	uint32_t read = priv_load(r), write, avail, total, body;
 	struct vmpacket_descriptor d;
 
 	/* Pairs with the guest's barrier before it publishes write_index. */
@@ -197,9 +212,11 @@ static int ring_fetch(struct vmbus_ring *r, struct vmbus_pkt *pkt, void *buf, ui
 		copy_from_ring(r, wrap_add(r, read, sizeof(d)), buf, body);
 	}
 	if (mode != FETCH_PEEK) {
-		r->priv = wrap_add(r, read, total + VMBUS_PKT_TRAILER);
+		uint32_t next = wrap_add(r, read, total + VMBUS_PKT_TRAILER);
+
+		priv_store(r, next);
 		/* Our copies are done before the guest may reuse the space. */
-		store_release(&r->hdr->read_index, r->priv);
+		store_release(&r->hdr->read_index, next);
 	}
 	return (int)body;
 }
@@ -225,8 +242,8 @@ bool ring_read_done(struct vmbus_ring *r)
 {
 	uint32_t pending, write, freed, free_now;
 
-	freed = used_bytes(r, r->signal_base, r->priv);
-	r->signal_base = r->priv;
+	freed = used_bytes(r, r->signal_base, priv_load(r));
+	r->signal_base = priv_load(r);
 	/* Our read_index store must be visible before we look at pending. */
 	full_barrier();
 	pending = load_relaxed(&r->hdr->pending_send_sz);
@@ -235,7 +252,7 @@ bool ring_read_done(struct vmbus_ring *r)
 	write = load_relaxed(&r->hdr->write_index);
 	if (!index_ok(r, write))
 		return false; /* the next read reports the corruption */
-	free_now = r->size - used_bytes(r, r->priv, write);
+	free_now = r->size - used_bytes(r, priv_load(r), write);
 	if (free_now <= pending)
 		return false;
 	/* Free space before this batch was free_now - freed: did we cross? */
@@ -247,7 +264,7 @@ bool ring_recv_empty(struct vmbus_ring *r)
 	uint32_t write = load_acquire(&r->hdr->write_index);
 
 	/* Bogus counts as empty so drain loops terminate; reads say -EIO. */
-	return !index_ok(r, write) || write == r->priv;
+	return !index_ok(r, write) || write == priv_load(r);
 }
 
 void ring_recv_mask(struct vmbus_ring *r)
@@ -274,7 +291,7 @@ int ring_write(struct vmbus_ring *r, const struct vmbus_pkt *pkt, const void *hd
 	       const void *data)
 {
 	static const uint8_t zero[8];
-	uint32_t old = r->priv, read, off, len, total, pad;
+	uint32_t old = priv_load(r), read, off, len, total, pad;
 	struct vmpacket_descriptor d;
 	uint64_t len64, trailer;
 	int tries;
@@ -327,7 +344,7 @@ int ring_write(struct vmbus_ring *r, const struct vmbus_pkt *pkt, const void *hd
 	off = copy_to_ring(r, off, &trailer, sizeof(trailer));
 	/* Publish the packet only after its bytes. */
 	store_release(&r->hdr->write_index, off);
-	r->priv = off;
+	priv_store(r, off);
 
 	/* Pairs with the guest's barrier between read_index and interrupt_mask. */
 	full_barrier();
@@ -340,5 +357,5 @@ uint32_t ring_send_used(struct vmbus_ring *r)
 {
 	uint32_t read = load_acquire(&r->hdr->read_index);
 
-	return index_ok(r, read) ? used_bytes(r, read, r->priv) : 0;
+	return index_ok(r, read) ? used_bytes(r, read, priv_load(r)) : 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hyperv.h"
@@ -96,7 +97,31 @@ static void vmbus_send(struct vmbus *bus, const struct vmbus_hmsg *m,
 	}
 	o->len = (uint32_t)VMBUS_MSG_WIRE_SIZE((uint32_t)len);
 	o->opened = opened;
+	o->open_gen = opened ? opened->open_gen : 0;
 	bus->outq_count++;
+}
+
+/*
+ * An OPENCHANNEL_RESULT reached the guest. Only now may the device start
+ * talking, and only if the open it answers is still the channel's current
+ * one: the guest may have closed it, torn its ring GPADL down, unloaded,
+ * reconnected, or the host removed the device while the result waited
+ * for a free message slot.
+ */
+static void vmbus_open_delivered(struct vmbus *bus, struct vmbus_channel *ch, uint32_t gen)
+{
+	if (ch->open_gen != gen)
+		return; /* a stale result: that open was undone */
+	if (bus->late_event_port) {
+		if (ch->state == CHAN_OPEN)
+			__atomic_store_n(&ch->port_ready, true, __ATOMIC_RELEASE);
+		return;
+	}
+	if (ch->state != CHAN_OPENING)
+		return;
+	ch->state = CHAN_OPEN;
+	ch->unstick_at_ms = monotonic_ms() + VMBUS_UNSTICK_MS;
+	chan_request_open(ch);
 }
 
 /* Post queued messages in order; stop at the first that cannot go yet. */
@@ -117,13 +142,8 @@ static void vmbus_flush(struct vmbus *bus)
 			bus->stats.msgs_out++;
 			pthread_mutex_unlock(&bus->lock);
 		}
-		/* Delivered: only now may the device of a new channel start talking. */
-		if (!ret && o->opened) {
-			if (bus->late_event_port)
-				__atomic_store_n(&o->opened->port_ready, true, __ATOMIC_RELEASE);
-			else
-				chan_request_open(o->opened);
-		}
+		if (!ret && o->opened)
+			vmbus_open_delivered(bus, o->opened, o->open_gen);
 		bus->outq_head = (bus->outq_head + 1) % VMBUS_OUTQ_LEN;
 		bus->outq_count--;
 	}
@@ -138,12 +158,14 @@ static struct vmbus_channel *vmbus_chan_by_relid(struct vmbus *bus, uint32_t rel
 	return &bus->chan[relid - 1];
 }
 
+/* Undo an open in any state; afterwards nothing touches the rings. */
 static void vmbus_close_channel(struct vmbus *bus, struct vmbus_channel *ch)
 {
 	struct gpadl *g;
 
-	if (ch->state != CHAN_OPEN)
+	if (ch->state == CHAN_OFFERED)
 		return;
+	/* Also when OPENING: with --debug-inject late-event-port it was told. */
 	chan_close_sync(ch);
 	hyperv_set_event_fd(bus->hv, ch->conn_id, -1);
 	__atomic_store_n(&ch->port_ready, false, __ATOMIC_RELEASE);
@@ -169,6 +191,11 @@ static void vmbus_reset(struct vmbus *bus)
 		pthread_mutex_unlock(&bus->lock);
 	}
 	gpadl_table_reset(&bus->gpadls);
+	/*
+	 * Messages not yet delivered belong to the old connection and go.
+	 * Open results among them are stale anyway: every channel was just
+	 * closed, so their generation no longer matches.
+	 */
 	bus->outq_count = 0;
 	bus->version = 0;
 }
@@ -268,15 +295,20 @@ static void vmbus_gpadl_msg(struct vmbus *bus, const struct vmbus_gmsg *m)
 static void vmbus_gpadl_teardown(struct vmbus *bus, const struct vmbus_gmsg *m)
 {
 	struct vmbus_hmsg r = { .type = CHANNELMSG_GPADL_TORNDOWN };
-	int ret = gpadl_teardown(&bus->gpadls, m->u.gpadl_teardown.gpadl);
+	uint32_t handle = m->u.gpadl_teardown.gpadl;
+	int ret = gpadl_teardown(&bus->gpadls, handle);
+	unsigned int i;
 
 	if (ret == -EBUSY) {
-		/* Still the ring of an open channel: close it first, as Hyper-V would. */
-		struct vmbus_channel *ch = vmbus_chan_by_relid(bus, m->u.gpadl_teardown.child_relid);
-
-		if (ch)
-			vmbus_close_channel(bus, ch);
-		ret = gpadl_teardown(&bus->gpadls, m->u.gpadl_teardown.gpadl);
+		/*
+		 * Still the ring of an open channel: close it first, as Hyper-V
+		 * would. The channel is the one using the GPADL, whatever relid
+		 * the guest named.
+		 */
+		for (i = 0; i < bus->nr_channels; i++)
+			if (bus->chan[i].state != CHAN_OFFERED && bus->chan[i].gpadl == handle)
+				vmbus_close_channel(bus, &bus->chan[i]);
+		ret = gpadl_teardown(&bus->gpadls, handle);
 	}
 	if (ret)
 		pr_err_rl("vmbus: teardown of GPADL 0x%x: %s", m->u.gpadl_teardown.gpadl,
@@ -303,7 +335,7 @@ static int vmbus_open_rings(struct vmbus *bus, struct vmbus_channel *ch,
 		return ret;
 	g->users++;
 	ch->gpadl = m->u.open.gpadl;
-	ch->target_vp = m->u.open.target_vp;
+	__atomic_store_n(&ch->target_vp, m->u.open.target_vp, __ATOMIC_RELEASE);
 	/* Guest -> host: HvSignalEvent(conn_id) now wakes the device thread in KVM. */
 	ret = hyperv_set_event_fd(bus->hv, ch->conn_id, ch->guest_efd);
 	if (ret && ret != -EEXIST) {
@@ -314,7 +346,8 @@ static int vmbus_open_rings(struct vmbus *bus, struct vmbus_channel *ch,
 	/* Host -> guest: the event port exists before anyone can signal. */
 	if (!bus->late_event_port)
 		__atomic_store_n(&ch->port_ready, true, __ATOMIC_RELEASE);
-	ch->state = CHAN_OPEN;
+	ch->open_gen++;
+	ch->state = CHAN_OPENING;
 	return 0;
 }
 
@@ -338,11 +371,11 @@ static void vmbus_open(struct vmbus *bus, const struct vmbus_gmsg *m)
 	pthread_mutex_unlock(&bus->lock);
 	if (bus->late_event_port) {
 		/* Injected bug: the device starts before its event port exists. */
+		ch->state = CHAN_OPEN;
 		chan_request_open(ch);
 		vmbus_send(bus, &r, ch);
 		return;
 	}
-	ch->unstick_at_ms = monotonic_ms() + VMBUS_UNSTICK_MS;
 	vmbus_send(bus, &r, ch);
 }
 
@@ -539,7 +572,7 @@ static void *vmbus_thread(void *arg)
 			{ .fd = bus->msg_efd, .events = POLLIN },
 			{ .fd = bus->hv->vp[bus->target_vp].ack_efd, .events = POLLIN },
 		};
-		uint64_t now = monotonic_ms();
+		uint64_t now = monotonic_ms(), sync_req;
 
 		if (poll(p, 3, vmbus_next_timeout(bus, now)) < 0 && errno != EINTR)
 			break;
@@ -547,6 +580,10 @@ static void *vmbus_thread(void *arg)
 			break;
 		if (p[1].revents)
 			efd_drain(bus->msg_efd);
+		/* Whatever vmbus_sync() asked for so far was queued before this round. */
+		pthread_mutex_lock(&bus->lock);
+		sync_req = bus->sync_req;
+		pthread_mutex_unlock(&bus->lock);
 		if (p[2].revents)
 			efd_drain(p[2].fd);
 		for (;;) {
@@ -567,8 +604,42 @@ static void *vmbus_thread(void *arg)
 		vmbus_apply_presence(bus);
 		vmbus_flush(bus);
 		vmbus_check_unstick(bus, monotonic_ms());
+		pthread_mutex_lock(&bus->lock);
+		bus->sync_done = sync_req;
+		pthread_cond_broadcast(&bus->sync_cond);
+		pthread_mutex_unlock(&bus->lock);
 	}
 	return NULL;
+}
+
+int vmbus_sync(struct vmbus *bus, int timeout_ms)
+{
+	uint64_t deadline = monotonic_ms() + (uint64_t)timeout_ms, req;
+	struct timespec ts;
+	unsigned int i;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&bus->lock);
+	req = ++bus->sync_req;
+	pthread_mutex_unlock(&bus->lock);
+	efd_signal(bus->msg_efd);
+	pthread_mutex_lock(&bus->lock);
+	while (bus->sync_done < req && !ret)
+		ret = pthread_cond_timedwait(&bus->sync_cond, &bus->lock, &ts);
+	pthread_mutex_unlock(&bus->lock);
+	if (ret)
+		return -ETIMEDOUT;
+	for (i = 0; i < bus->nr_channels; i++)
+		if (chan_wait_applied(&bus->chan[i], deadline))
+			return -ETIMEDOUT;
+	return 0;
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -583,6 +654,7 @@ int vmbus_create(struct vm *vm, bool late_event_port, struct vmbus **out)
 	bus->hv = vm->hv;
 	bus->late_event_port = late_event_port;
 	pthread_mutex_init(&bus->lock, NULL);
+	pthread_cond_init(&bus->sync_cond, NULL);
 	gpadl_table_init(&bus->gpadls);
 	bus->msg_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	bus->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -615,6 +687,7 @@ struct vmbus_channel *vmbus_add_device(struct vmbus *bus, const struct vmbus_dev
 	ch->instance_id.b[15] ^= (uint8_t)(0x5a + ch->relid);
 	ch->instance_id.b[0] ^= 0xa5;
 	ch->guest_efd = ch->ctl_efd = -1;
+	chan_init(ch);
 	bus->nr_channels++;
 	return ch;
 }
@@ -652,15 +725,20 @@ void vmbus_destroy(struct vmbus *bus)
 		pthread_join(bus->thread, NULL);
 	}
 	for (i = 0; i < bus->nr_channels; i++) {
-		if (bus->chan[i].state == CHAN_OPEN)
+		/* A channel whose thread never started has nothing to close. */
+		if (bus->chan[i].thread_started)
 			vmbus_close_channel(bus, &bus->chan[i]);
+		else
+			ring_close(&bus->chan[i].rings);
 		chan_stop(&bus->chan[i]);
+		chan_fini(&bus->chan[i]);
 	}
 	gpadl_table_reset(&bus->gpadls);
 	if (bus->msg_efd >= 0)
 		close(bus->msg_efd);
 	if (bus->stop_efd >= 0)
 		close(bus->stop_efd);
+	pthread_cond_destroy(&bus->sync_cond);
 	pthread_mutex_destroy(&bus->lock);
 	free(bus);
 }

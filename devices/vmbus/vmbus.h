@@ -90,16 +90,24 @@ bool vmbus_chan_is_open(struct vmbus_channel *ch);
 
 /*
  * Send one DATA_INBAND packet (payload padded to 8) and signal the guest
- * as the ring rules require. 0, -EAGAIN (ring full: retried by the device
- * on its next recv), -EPIPE (channel not open), -EIO (ring corrupt).
+ * as the ring rules require. 0, -EAGAIN (ring full: the guest was asked to
+ * signal once it has made room; retry on the next recv or tick), -EPIPE
+ * (channel not open), -EIO (ring corrupt: the channel is stopped, see
+ * below).
  */
 int vmbus_chan_send(struct vmbus_channel *ch, uint64_t trans_id, const void *data,
 		    uint32_t len);
 
 /*
  * Receive the next packet's payload (after the descriptor and any type
- * header). Returns payload bytes, -EAGAIN (empty), -ENOBUFS (dropped:
- * too large), -EIO (ring corrupt; the channel stops), -EPIPE.
+ * header). Returns payload bytes, -EAGAIN (empty, or this wakeup's budget
+ * of CHAN_RECV_BUDGET packets is used up: recv is called again once
+ * pending host requests are served), -ENOBUFS (dropped: too large), -EIO,
+ * -EPIPE.
+ *
+ * -EIO: the guest corrupted a ring. The channel is stopped (logged once):
+ * no recv, tick or further ring access until the guest closes and reopens
+ * it; send and recv return -EIO meanwhile.
  */
 int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt *pkt, void *buf,
 		    uint32_t len);

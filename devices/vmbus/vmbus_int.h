@@ -17,10 +17,27 @@
 #define VMBUS_OUTQ_LEN 64
 #define VMBUS_CONN_ID_BASE 0x10 /* channel connection id = base + relid */
 #define VMBUS_UNSTICK_MS 100
+/* Guest packets a device reads per wakeup before control requests are served. */
+#define CHAN_RECV_BUDGET 64
 
+/*
+ * A channel's life, driven by the server thread only (see docs/vmbus.md):
+ *
+ *   OFFERED --OPENCHANNEL ok--> OPENING --its OPENCHANNEL_RESULT delivered--> OPEN
+ *      ^                           |                                           |
+ *      +------ CLOSECHANNEL, teardown of the ring GPADL, UNLOAD, -------------+
+ *              INITIATE_CONTACT, hot removal, vmbus_destroy
+ *
+ * Every successful open takes a new open_gen; the queued OPENCHANNEL_RESULT
+ * carries it, and its delivery tells the device only if the channel is
+ * still OPENING with that same generation. A result delivered after the
+ * open it answers was undone (or dropped with the queue on a reset) tells
+ * no one, so the device thread never sees rings that are not mapped.
+ */
 enum chan_state {
 	CHAN_OFFERED,   /* closed; may be opened */
-	CHAN_OPEN,      /* rings mapped, device running */
+	CHAN_OPENING,   /* rings mapped, result queued; the device is not told yet */
+	CHAN_OPEN,      /* result delivered, device running */
 };
 
 struct vmbus_channel {
@@ -32,16 +49,22 @@ struct vmbus_channel {
 	struct vmbus_guid class_id, instance_id;
 
 	pthread_t thread;
+	bool thread_started; /* chan_start created it: chan_stop may join */
 	int guest_efd;       /* signalled by the guest's HvSignalEvent (in KVM) */
 	int ctl_efd;         /* server -> device thread */
 
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;       /* initialised by vmbus_add_device */
 	pthread_cond_t cond;
-	enum chan_state state;      /* under lock */
+	enum chan_state state;      /* server thread only */
+	uint32_t open_gen;          /* server thread only: bumped by each open */
 	bool want_open, want_close; /* server requests, under lock */
 	bool dev_open;              /* device thread's view, under lock */
+	bool broken;                /* a corrupt ring stopped it: under lock */
 	bool kicked;                /* under lock */
 	bool stop;                  /* under lock */
+	/* Device thread only. */
+	unsigned int recv_budget;   /* vmbus_chan_recv calls left this wakeup */
+	bool recv_more;             /* budget ran out: call ops->recv again */
 
 	/* Valid while open; written by the server before the device sees them. */
 	struct vmbus_ring_pair rings;
@@ -62,7 +85,8 @@ struct vmbus_channel {
 struct vmbus_outmsg {
 	uint8_t buf[VMBUS_MSG_MAX];
 	uint32_t len;
-	struct vmbus_channel *opened; /* once delivered: tell this device */
+	struct vmbus_channel *opened; /* OPENCHANNEL_RESULT: its channel, */
+	uint32_t open_gen;            /* and the open it answers */
 };
 
 struct vmbus {
@@ -75,10 +99,12 @@ struct vmbus {
 	int stop_efd;
 	bool started;
 
-	pthread_mutex_t lock;       /* protects inq and stats */
+	pthread_mutex_t lock;       /* protects inq, stats and sync */
 	struct vmbus_gmsg inq[VMBUS_INQ_LEN];
 	unsigned int inq_head, inq_count;
 	struct vmbus_stats stats;
+	pthread_cond_t sync_cond;   /* vmbus_sync: requests and rounds done */
+	uint64_t sync_req, sync_done;
 
 	/* Server thread only. */
 	struct vmbus_outmsg outq[VMBUS_OUTQ_LEN];
@@ -91,12 +117,28 @@ struct vmbus {
 	struct vmbus_channel chan[VMBUS_MAX_CHANNELS];
 };
 
+/*
+ * For tests and fuzzers: wait until the server thread has handled every
+ * guest message and host request made before the call, and every device
+ * thread has applied the open/close it was told. 0 or -ETIMEDOUT.
+ */
+int vmbus_sync(struct vmbus *bus, int timeout_ms);
+
 /* channel.c */
+void chan_init(struct vmbus_channel *ch);   /* locks; at vmbus_add_device */
+void chan_fini(struct vmbus_channel *ch);
+/* Eventfds and thread; chan_stop undoes whatever part of it succeeded. */
 int chan_start(struct vmbus_channel *ch);
 void chan_stop(struct vmbus_channel *ch);
-/* Ask the device thread to open/close, and wait until it has (close). */
+/*
+ * Ask the device thread to open/close, and wait until it has (close).
+ * Open only while the rings are mapped (state OPENING); after close_sync
+ * returns the device no longer touches them.
+ */
 void chan_request_open(struct vmbus_channel *ch);
 void chan_close_sync(struct vmbus_channel *ch);
+/* Wait until the device thread has applied pending open/close requests. */
+int chan_wait_applied(struct vmbus_channel *ch, uint64_t deadline_ms);
 /* Signal the guest for this channel, if its event port is set. */
 void chan_signal_guest(struct vmbus_channel *ch);
 /* Safety net: signal if the rings say the guest should have been. */
