@@ -344,8 +344,7 @@ static void release_slot(struct vp *vp, bool eom)
 		if (eom) {
 			slot_take(vp, NULL, NULL);
 		} else {
-			WR_ONCE(vp->simp[2].type, 0);
-			st.msgs_rx++;
+			slot_free_no_eom(vp);
 		}
 		quiet = hv_now_ms() + QUIET_MS;
 	}
@@ -617,9 +616,11 @@ static const struct {
 	{ "unclaimed ports and MMIO", step_io },
 };
 
+/* only=N on the command line runs just step N (1-based, table order). */
 void hostile_run(struct vp *vp, struct rng *r)
 {
-	unsigned int i, order[ARRAY_SIZE(steps)];
+	unsigned int i, n = ARRAY_SIZE(steps), order[ARRAY_SIZE(steps)];
+	uint64_t only = cmdline_u64("only", 0);
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++)
 		order[i] = i;
@@ -629,7 +630,11 @@ void hostile_run(struct vp *vp, struct rng *r)
 		order[i] = order[j];
 		order[j] = t;
 	}
-	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+	if (only && only <= ARRAY_SIZE(steps)) {
+		order[0] = (unsigned int)only - 1;
+		n = 1;
+	}
+	for (i = 0; i < n; i++) {
 		con_puts("HOSTILE: step ");
 		con_puts(steps[order[i]].name);
 		con_kv("t_ms", hv_now_ms());

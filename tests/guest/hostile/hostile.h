@@ -54,7 +54,7 @@ struct hv_msg {
 	uint8_t rsvd[2];
 	uint64_t sender;
 	uint8_t payload[240];
-} __attribute__((packed));
+} __attribute__((packed, aligned(8))); /* slots are 256-byte aligned */
 _Static_assert(sizeof(struct hv_msg) == 256, "hv_msg");
 
 /* HvPostMessage input (TLFS), the first bytes of a page. */
@@ -189,6 +189,8 @@ uint16_t hv_signal(uint64_t param);
 /* The SINT2 slot: a message waiting? copy it out, free the slot, EOM. */
 bool slot_busy(struct vp *vp);
 int slot_take(struct vp *vp, void *buf, uint32_t *len);
+/* Free the slot without the EOM a well-behaved guest owes. */
+void slot_free_no_eom(struct vp *vp);
 /* Wait up to ms for a message of `type` (0 = any), consuming others. */
 int vmbus_wait(struct vp *vp, uint32_t type, void *buf, uint32_t ms);
 /* Consume messages until none arrived for quiet_ms (at most max_ms). */

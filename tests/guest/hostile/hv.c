@@ -101,15 +101,27 @@ static struct hv_msg *slot(struct vp *vp)
 	return &vp->simp[VMBUS_SINT];
 }
 
+/* Slots are 256-byte aligned: the type word is naturally aligned. */
+static uint32_t *slot_type(struct hv_msg *m)
+{
+	return (uint32_t *)(void *)m;
+}
+
+void slot_free_no_eom(struct vp *vp)
+{
+	__atomic_store_n(slot_type(slot(vp)), 0, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&st.msgs_rx, 1, __ATOMIC_RELAXED);
+}
+
 bool slot_busy(struct vp *vp)
 {
-	return RD_ONCE(slot(vp)->type) != 0;
+	return __atomic_load_n(slot_type(slot(vp)), __ATOMIC_ACQUIRE) != 0;
 }
 
 int slot_take(struct vp *vp, void *buf, uint32_t *len)
 {
 	struct hv_msg *m = slot(vp);
-	uint32_t type = RD_ONCE(m->type), n;
+	uint32_t type = __atomic_load_n(slot_type(m), __ATOMIC_ACQUIRE), n;
 
 	if (!type)
 		return 0;
@@ -119,9 +131,9 @@ int slot_take(struct vp *vp, void *buf, uint32_t *len)
 	if (len)
 		*len = n;
 	type = n >= 4 ? *(uint32_t *)m->payload : 0;
-	WR_ONCE(m->type, 0);
+	__atomic_store_n(slot_type(m), 0, __ATOMIC_RELEASE);
 	MB();
-	if (RD_ONCE(m->flags) & 1) {
+	if (((volatile struct hv_msg *)m)->flags & 1) {
 		wrmsr(HV_MSR_EOM, 0);
 		__atomic_add_fetch(&st.eoms, 1, __ATOMIC_RELAXED);
 	}
