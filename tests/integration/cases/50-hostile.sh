@@ -8,14 +8,14 @@ HVMM_ASAN=build-asan/hvmm
 # Bad traffic must be logged rate-limited: a flood may not flood stderr.
 HOSTILE_MAX_ERR_LINES=300
 
-# hostile_case NAME CPUS SEED: boot the hostile guest and judge the run.
+# hostile_case NAME CPUS SEED: boot the hostile guest and judge the run
+# (the caller adds its own checks and calls finish).
 # The seed is printed by the guest; HVMM_HOSTILE_SEED replays another one.
 hostile_case() {
 	local cpus=$2 seed=${HVMM_HOSTILE_SEED:-$3} lines
 	if ! [ -e "$HOSTILE_ELF" ]; then
 		name=$1 ok=0 secs=0
 		echo "    FAIL: $HOSTILE_ELF missing (run 'make payloads')"
-		finish
 		return
 	fi
 	boot "$1" 0 --kernel "$HOSTILE_ELF" --cpus "$cpus" --timeout 240 \
