@@ -68,6 +68,7 @@ static void ap_main(void)
 	struct rng r;
 	unsigned int i;
 
+	idt_load();
 	WR_ONCE(ap_alive, 1);
 	while (!RD_ONCE(ap_run) && !RD_ONCE(ap_quit))
 		cpu_relax();
@@ -91,7 +92,7 @@ static void ap_main(void)
 
 bool ap_start(void)
 {
-	uint64_t cr3, end;
+	uint64_t cr3;
 
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
 	memcpy((void *)(uintptr_t)TRAMP_BASE, tramp_start, (size_t)(tramp_end - tramp_start));
@@ -102,10 +103,7 @@ bool ap_start(void)
 	icr_send(ICR_ALL_BUT_SELF | ICR_INIT);
 	icr_send(ICR_ALL_BUT_SELF | ICR_SIPI | SIPI_VECTOR);
 	icr_send(ICR_ALL_BUT_SELF | ICR_SIPI | SIPI_VECTOR);
-	end = hv_now_ms() + 3000;
-	while (!RD_ONCE(ap_alive) && hv_now_ms() < end)
-		cpu_relax();
-	return RD_ONCE(ap_alive);
+	return spin_wait(flag_set, (void *)&ap_alive, 3000);
 }
 
 void ap_go(uint64_t seed)
@@ -116,11 +114,8 @@ void ap_go(uint64_t seed)
 
 void ap_stop(void)
 {
-	uint64_t end = hv_now_ms() + 5000;
-
 	WR_ONCE(ap_quit, 1);
-	while (!RD_ONCE(ap_done) && hv_now_ms() < end)
-		cpu_relax();
+	spin_wait(flag_set, (void *)&ap_done, 5000);
 }
 
 static void ap_iteration(struct rng *r)

@@ -334,27 +334,33 @@ static const char *const ooo_names[OOO_NR] = {
 /* Take messages, but EOM only when `eom` (else hvmm's 20 ms poll must do). */
 static void release_slot(struct vp *vp, bool eom)
 {
-	uint64_t end = hv_now_ms() + DRAIN_MS, quiet = hv_now_ms() + QUIET_MS;
+	uint64_t end = hv_now_ms() + DRAIN_MS, quiet = hv_now_ms() + QUIET_MS, now;
+	unsigned int spins = 0;
 
-	while (hv_now_ms() < end && hv_now_ms() < quiet) {
-		if (!slot_busy(vp)) {
-			cpu_relax();
+	for (;;) {
+		if (slot_busy(vp)) {
+			if (eom)
+				slot_take(vp, NULL, NULL);
+			else
+				slot_free_no_eom(vp);
+			quiet = hv_now_ms() + QUIET_MS;
 			continue;
 		}
-		if (eom) {
-			slot_take(vp, NULL, NULL);
-		} else {
-			slot_free_no_eom(vp);
-		}
-		quiet = hv_now_ms() + QUIET_MS;
+		if (++spins % 512 == 0 && ((now = hv_now_ms()) >= end || now >= quiet))
+			return;
+		cpu_relax();
 	}
+}
+
+static bool slot_is_busy(void *vp)
+{
+	return slot_busy(vp);
 }
 
 static void ooo_one(struct vp *vp, struct rng *r, enum ooo_kind k)
 {
 	struct ring_set rs;
 	uint32_t relid;
-	uint64_t end;
 
 	if (!reconnect(vp))
 		return;
@@ -364,9 +370,7 @@ static void ooo_one(struct vp *vp, struct rng *r, enum ooo_kind k)
 		return;
 	/* Occupy the slot: the offers come back one at a time, the first stays. */
 	post_hdr(vp, CHANNELMSG_REQUESTOFFERS);
-	end = hv_now_ms() + 1000;
-	while (!slot_busy(vp) && hv_now_ms() < end)
-		cpu_relax();
+	spin_wait(slot_is_busy, vp, 1000);
 	post_open(vp, relid, rs.gpadl, 0, 2);
 	switch (k) {
 	case OOO_CLOSE:
@@ -394,9 +398,7 @@ static void ooo_one(struct vp *vp, struct rng *r, enum ooo_kind k)
 		break;
 	}
 	/* Let the server handle all of it while the result still waits. */
-	end = hv_now_ms() + 150;
-	while (hv_now_ms() < end)
-		cpu_relax();
+	delay_ms(150);
 	release_slot(vp, rng_below(r, 4) != 0);
 	post_relid(vp, CHANNELMSG_CLOSECHANNEL, relid);
 	post_teardown(vp, relid, rs.gpadl);
@@ -535,7 +537,6 @@ static void step_signals(struct vp *vp, struct rng *r)
 
 static void step_synic(struct vp *vp, struct rng *r)
 {
-	uint64_t end;
 
 	if (!reconnect(vp))
 		return;
@@ -543,9 +544,7 @@ static void step_synic(struct vp *vp, struct rng *r)
 	post_hdr(vp, CHANNELMSG_REQUESTOFFERS);
 	wrmsr(HV_MSR_SCONTROL, 0);
 	post_hdr(vp, CHANNELMSG_REQUESTOFFERS);
-	end = hv_now_ms() + 80;
-	while (hv_now_ms() < end)
-		cpu_relax();
+	delay_ms(80);
 	wrmsr(HV_MSR_SCONTROL, 1);
 	drain(vp);
 	/* Message page moved outside RAM, to MMIO, to a junk page, then disabled. */
@@ -554,17 +553,13 @@ static void step_synic(struct vp *vp, struct rng *r)
 	post_hdr(vp, CHANNELMSG_REQUESTOFFERS);
 	wrmsr(HV_MSR_SIEFP, 0xd0001000 | 1);
 	hv_signal(shutdown_ic.conn_id);
-	end = hv_now_ms() + 80;
-	while (hv_now_ms() < end)
-		cpu_relax();
+	delay_ms(80);
 	wrmsr(HV_MSR_SIMP, (uintptr_t)(junk + 2 * PAGE) | 1);
 	post_hdr(vp, CHANNELMSG_REQUESTOFFERS);
 	wrmsr(HV_MSR_SIMP, (uintptr_t)(junk + 2 * PAGE));
 	wrmsr(HV_MSR_SINT0 + 2, 0x40 | HV_SINT_MASKED);
 	post_hdr(vp, CHANNELMSG_REQUESTOFFERS);
-	end = hv_now_ms() + 80;
-	while (hv_now_ms() < end)
-		cpu_relax();
+	delay_ms(80);
 	hv_synic_enable(vp);
 	(void)r;
 	drain(vp);

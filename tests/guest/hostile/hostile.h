@@ -90,6 +90,11 @@ int memcmp(const void *a, const void *b, size_t n);
 void con_puts(const char *s);
 void con_putu(uint64_t v);
 void con_puthex(uint64_t v);
+/* For the exception path: the faulting CPU may hold the console lock. */
+void con_puts_nolock(const char *s);
+void con_puthex_nolock(uint64_t v);
+/* Load (building it once) the IDT that reports faults instead of triple-faulting. */
+void idt_load(void);
 /* "key=value" words on a line: con_kv("x", 3) prints " x=3". */
 void con_kv(const char *k, uint64_t v);
 void spin_lock(volatile int *l);
@@ -180,6 +185,10 @@ bool hv_detect(void);
 void hv_partition_init(void);
 void hv_synic_enable(struct vp *vp);
 uint64_t hv_now_ms(void);
+/* Spin until done(arg) or ms pass (reading the clock every 512 spins). */
+bool spin_wait(bool (*done)(void *arg), void *arg, uint32_t ms);
+void delay_ms(uint32_t ms);
+bool flag_set(void *flag); /* done() for a volatile int */
 /* Raw hypercall through the hypercall page; returns the 16-bit status. */
 uint16_t hv_hcall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa);
 /* HvPostMessage of `len` bytes (len may lie: it goes in as given). */

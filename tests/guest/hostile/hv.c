@@ -47,10 +47,42 @@ void hv_synic_enable(struct vp *vp)
 	wrmsr(HV_MSR_SCONTROL, 1);
 }
 
-/* Milliseconds since hv_partition_init(), from the partition reference counter. */
+/*
+ * Milliseconds since hv_partition_init(), from the partition reference
+ * counter. Every wait loop reads it only once per 512 spins or more, each
+ * read a VM exit of at least ~10 us even natively, so 200 reads take more
+ * than a millisecond anywhere: counting reads gives a second clock that
+ * runs slower than real time but cannot stop. Taking the larger of the
+ * two keeps every wait bounded even if the reference counter stalled.
+ */
+#define READS_PER_MS 200
+static uint64_t clock_reads;
+
 uint64_t hv_now_ms(void)
 {
-	return (rdmsr(HV_MSR_TIME_REF_COUNT) - ref_base) / 10000;
+	uint64_t real = (rdmsr(HV_MSR_TIME_REF_COUNT) - ref_base) / 10000;
+	uint64_t spun = __atomic_add_fetch(&clock_reads, 1, __ATOMIC_RELAXED) / READS_PER_MS;
+
+	return real > spun ? real : spun;
+}
+
+bool spin_wait(bool (*done)(void *arg), void *arg, uint32_t ms)
+{
+	uint64_t end = hv_now_ms() + ms;
+	unsigned int spins = 0;
+
+	while (!(done && done(arg))) {
+		/* The clock is a VM exit: look at it only every 512 spins. */
+		if (++spins % 512 == 0 && hv_now_ms() >= end)
+			return done && done(arg);
+		cpu_relax();
+	}
+	return true;
+}
+
+void delay_ms(uint32_t ms)
+{
+	spin_wait(NULL, NULL, ms);
 }
 
 uint16_t hv_hcall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa)

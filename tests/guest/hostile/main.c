@@ -88,6 +88,7 @@ void hostile_main(void)
 	const char *err;
 	bool ap = false;
 
+	idt_load();
 	con_puts("HOSTILE: start");
 	con_kv("seed", seed);
 	con_kv("cpus", cpus);

@@ -33,6 +33,36 @@ start:
 1:	hlt
 	jmp 1b
 
+/*
+ * Exception stubs: without an IDT any fault is a triple fault whose
+ * registers KVM on AMD has already reset. With one, a fault in this
+ * guest is reported (vector, error code, RIP) and told apart from a
+ * triple fault the lab causes. Vectors with an error code (SDM vol. 3,
+ * table 6-1): 8, 10-14, 17, 21, 29, 30.
+ */
+.macro TRAP vec
+	.balign 16
+	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
+	.else
+	push $0
+	.endif
+	push $\vec
+	jmp trap_common
+.endm
+	.balign 16
+	.globl trap_stubs
+trap_stubs:
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
+	TRAP \v
+	.endr
+trap_common:
+	mov %rsp, %rdi
+	and $-16, %rsp
+	call trap_report
+3:	cli
+	hlt
+	jmp 3b
+
 	.section .rodata
 	.balign 16
 	.globl tramp_start, tramp_end, tramp_cr3, tramp_stack, tramp_entry

@@ -12,14 +12,22 @@ HOSTILE_MAX_ERR_LINES=300
 # (the caller adds its own checks and calls finish).
 # The seed is printed by the guest; HVMM_HOSTILE_SEED replays another one.
 hostile_case() {
-	local cpus=$2 seed=${HVMM_HOSTILE_SEED:-$3} lines
+	local cpus=$2 seed=${HVMM_HOSTILE_SEED:-$3} lines polls=0 sock=/dev/shm/hvmm-hostile-$$.sock
 	if ! [ -e "$HOSTILE_ELF" ]; then
 		name=$1 ok=0 secs=0
 		echo "    FAIL: $HOSTILE_ELF missing (run 'make payloads')"
 		return
 	fi
-	boot "$1" 0 --kernel "$HOSTILE_ELF" --cpus "$cpus" --timeout 240 \
-		--cmdline "seed=$seed cpus=$cpus"
+	# In the background, with `hvmm ctl status` asked every 0.3 s meanwhile:
+	# the status report reads channel state that the guest keeps changing.
+	boot_bg "$1" --kernel "$HOSTILE_ELF" --cpus "$cpus" --timeout 240 \
+		--cmdline "seed=$seed cpus=$cpus" --api "unix:$sock"
+	while kill -0 "$bg" 2>/dev/null; do
+		timeout 10 "$HVMM" ctl "$sock" status >/dev/null 2>&1 && polls=$((polls + 1))
+		sleep 0.3
+	done
+	end_bg 0
+	expect "hvmm ctl status answered during the attacks ($polls times)" [ "$polls" -gt 0 ]
 	lines=$(wc -l <"$OUT/$name.err")
 	expect "guest completed the normal handshake" out_has "HOSTILE: handshake ok"
 	[ "$cpus" -gt 1 ] && expect "second vCPU ran hostile traffic" out_has "HOSTILE: AP done"
