@@ -39,7 +39,8 @@ CHECK_LIBS := -lcheck -lsubunit -lrt -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps run soak check unit unit-san unit-tsan integration bench bench-shutdown clean guest lab-qemu fuzz payloads
+.PHONY: all deps run soak check unit unit-san unit-tsan integration bench bench-shutdown clean guest lab-qemu fuzz payloads \
+	hvmm-asan
 
 all: hvmm
 
@@ -47,6 +48,14 @@ deps:
 	@scripts/deps
 
 hvmm: $(MAIN_OBJ) $(O)/libhvmm.a
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(LDFLAGS_HVMM) -o $@ $^ $(LIBS)
+
+# hvmm under ASan+UBSan, for the hostile guest in the lab: linked
+# dynamically (ASan does not support -static), built in build-asan/.
+hvmm-asan: deps
+	@$(MAKE) --no-print-directory O=build-asan STATIC=0 CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		build-asan/hvmm
+$(O)/hvmm: $(MAIN_OBJ) $(O)/libhvmm.a
 	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(LDFLAGS_HVMM) -o $@ $^ $(LIBS)
 
 $(O)/libhvmm.a: $(LIB_OBJS)
@@ -97,7 +106,8 @@ unit-tsan: deps
 		scripts/tsan-run scripts/run-unit --label unit-tsan $(TSAN_UNITS:%=build-tsan/tests/%)
 
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
-	$(O)/payloads/aout.bin $(O)/payloads/flood.elf
+	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
+	$(O)/payloads/hostile.elf
 payloads: $(PAYLOADS)
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
@@ -112,7 +122,21 @@ $(O)/payloads/aout.bin: $(O)/payloads/mb-aout.o
 $(O)/payloads/%.elf: $(O)/payloads/%.o
 	ld -Ttext=0x200000 -e start -o $@ $<
 
-integration: deps hvmm payloads
+# The hostile test guest (docs/hostile-guest.md): a freestanding ELF64 that
+# attacks the VMBus server. No SSE: hvmm enters it with CR4.OSFXSR clear.
+HOSTILE_SRCS := $(sort $(wildcard tests/guest/hostile/*.c tests/guest/hostile/*.S))
+HOSTILE_OBJS := $(HOSTILE_SRCS:tests/guest/hostile/%=$(O)/guest/hostile/%.o)
+HOSTILE_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mno-red-zone -mno-mmx -mno-sse -mno-sse2 \
+	-mcmodel=small -Idevices -Itests/guest/hostile $(WARNINGS)
+$(O)/guest/hostile/%.o: tests/guest/hostile/% tests/guest/hostile/hostile.h devices/vmbus/proto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTILE_CFLAGS) -c -o $@ $<
+$(O)/payloads/hostile.elf: $(HOSTILE_OBJS)
+	@mkdir -p $(dir $@)
+	ld -Ttext=0x200000 -e start -z max-page-size=4096 -z noexecstack -o $@ $^
+
+integration: deps hvmm hvmm-asan payloads
 	@scripts/build-guest
 	@scripts/kvm-lab -- tests/integration/run
 
@@ -186,6 +210,6 @@ lab-qemu: deps
 	@scripts/lab/build-l0-qemu
 
 clean:
-	rm -rf $(O) build-san build-tsan build-fuzz hvmm
+	rm -rf $(O) build-san build-tsan build-fuzz build-asan hvmm
 
--include $(shell find $(O) build-san build-tsan build-fuzz -name '*.d' 2>/dev/null)
+-include $(shell find $(O) build-san build-tsan build-fuzz build-asan -name '*.d' 2>/dev/null)
