@@ -491,7 +491,8 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	 * (usage, load) were written directly, before returning.
 	 */
 	if (log_async_start())
-		pr_warn("cannot start the log writer; log lines may wait for stderr");
+		pr_warn("cannot start the log writer; each log line may wait up to %d ms for stderr",
+			LOG_DIRECT_WAIT_MS);
 	if (vm_setup_devices(&vm, dev, serial_fd))
 		goto out;
 	vm.vcpus = calloc(vm.ncpus, sizeof(*vm.vcpus));
