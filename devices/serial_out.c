@@ -2,6 +2,7 @@
 #include "serial_out.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,25 +42,67 @@ static struct timespec serial_out_abstime(uint64_t ms_from_now)
 	return ts;
 }
 
+static uint64_t count_nl(const uint8_t *p, size_t n)
+{
+	const uint8_t *end = p + n;
+	uint64_t c = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+/* Called with the lock held: count everything queued as dropped, forget it. */
+static void serial_out_drop_queued(struct serial_out *o)
+{
+	size_t first = MIN(o->len, SERIAL_OUT_BUF_SIZE - o->head);
+
+	if (o->len)
+		o->dropped_nl += count_nl(o->buf + o->head, first) +
+				 count_nl(o->buf, o->len - first);
+	o->dropped += o->len;
+	o->len = 0;
+}
+
 /* Called with the lock held: the output is gone for good. */
 static void serial_out_fail(struct serial_out *o, int err)
 {
 	o->failed = true;
-	o->dropped += o->len;
-	o->len = 0;
+	serial_out_drop_queued(o);
 	pthread_cond_broadcast(&o->progress);
+	if (o->opts.quiet)
+		return;
 	pthread_mutex_unlock(&o->lock);
 	pr_warn("serial output: %s; further guest console output is dropped (counted)",
 		err ? strerror(err) : "end of file");
 	pthread_mutex_lock(&o->lock);
 }
 
+/*
+ * Called with the lock held: copy the oldest queued bytes, across the
+ * ring's end, up to PIPE_BUF and back to their last newline if any.
+ */
+static size_t serial_out_gather_lines(struct serial_out *o, uint8_t *dst)
+{
+	size_t n = MIN(o->len, (size_t)PIPE_BUF);
+	size_t first = MIN(n, SERIAL_OUT_BUF_SIZE - o->head);
+	uint8_t *nl;
+
+	memcpy(dst, o->buf + o->head, first);
+	memcpy(dst + first, o->buf, n - first);
+	nl = memrchr(dst, '\n', n);
+	return nl ? (size_t)(nl - dst) + 1 : n;
+}
+
 static void *serial_out_thread(void *arg)
 {
 	struct serial_out *o = arg;
+	uint8_t lines[PIPE_BUF];
 	sigset_t set;
 
-	pthread_setname_np(pthread_self(), "serial-out");
+	pthread_setname_np(pthread_self(), o->opts.thread_name);
 	/* A closed pipe must give EPIPE here, never kill the process. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
@@ -70,6 +113,7 @@ static void *serial_out_thread(void *arg)
 
 	pthread_mutex_lock(&o->lock);
 	for (;;) {
+		const uint8_t *src;
 		size_t chunk;
 		ssize_t n;
 		int err;
@@ -79,9 +123,15 @@ static void *serial_out_thread(void *arg)
 		if (o->abandon || !o->len)
 			break;
 		/* Producers only append past head + len: this span is ours. */
-		chunk = MIN(o->len, SERIAL_OUT_BUF_SIZE - o->head);
+		if (o->opts.whole_lines) {
+			chunk = serial_out_gather_lines(o, lines);
+			src = lines;
+		} else {
+			chunk = MIN(o->len, SERIAL_OUT_BUF_SIZE - o->head);
+			src = o->buf + o->head;
+		}
 		pthread_mutex_unlock(&o->lock);
-		n = write(o->fd, o->buf + o->head, chunk);
+		n = write(o->fd, src, chunk);
 		err = errno;
 		pthread_mutex_lock(&o->lock);
 		if (n > 0) {
@@ -101,8 +151,7 @@ static void *serial_out_thread(void *arg)
 		}
 	}
 	/* Abandoned at stop: whatever is left never reaches the output. */
-	o->dropped += o->len;
-	o->len = 0;
+	serial_out_drop_queued(o);
 	pthread_cond_broadcast(&o->progress);
 	pthread_mutex_unlock(&o->lock);
 	return NULL;
@@ -110,11 +159,17 @@ static void *serial_out_thread(void *arg)
 
 int serial_out_init(struct serial_out *o, int fd)
 {
+	return serial_out_init_opts(o, fd, NULL);
+}
+
+int serial_out_init_opts(struct serial_out *o, int fd, const struct serial_out_opts *opts)
+{
 	pthread_condattr_t ca;
 	int ret;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = fd;
+	o->opts = opts ? *opts : (struct serial_out_opts){ .thread_name = "serial-out" };
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -138,16 +193,21 @@ int serial_out_init(struct serial_out *o, int fd)
 	return 0;
 }
 
-void serial_out_put(struct serial_out *o, const uint8_t *data, size_t len)
+static bool serial_out_queue(struct serial_out *o, const uint8_t *data, size_t len,
+			     bool whole)
 {
 	size_t take, tail, first;
 	bool was_empty;
 
 	if (o->fd < 0)
-		return;
+		return false;
 	pthread_mutex_lock(&o->lock);
 	take = o->failed || o->stopping ? 0 : MIN(len, SERIAL_OUT_BUF_SIZE - o->len);
+	if (whole && take < len)
+		take = 0;
 	o->dropped += len - take;
+	if (take < len)
+		o->dropped_nl += count_nl(data + take, len - take);
 	if (take) {
 		tail = (o->head + o->len) % SERIAL_OUT_BUF_SIZE;
 		first = MIN(take, SERIAL_OUT_BUF_SIZE - tail);
@@ -159,6 +219,17 @@ void serial_out_put(struct serial_out *o, const uint8_t *data, size_t len)
 			pthread_cond_signal(&o->data);
 	}
 	pthread_mutex_unlock(&o->lock);
+	return take == len;
+}
+
+void serial_out_put(struct serial_out *o, const uint8_t *data, size_t len)
+{
+	serial_out_queue(o, data, len, false);
+}
+
+bool serial_out_put_whole(struct serial_out *o, const uint8_t *data, size_t len)
+{
+	return serial_out_queue(o, data, len, true);
 }
 
 /* Wait, lock held, while the writer empties the buffer and keeps going. */
@@ -241,4 +312,14 @@ void serial_out_stats(struct serial_out *o, uint64_t *written, uint64_t *dropped
 	if (queued)
 		*queued = o->len;
 	pthread_mutex_unlock(&o->lock);
+}
+
+uint64_t serial_out_dropped_lines(struct serial_out *o)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&o->lock);
+	n = o->dropped_nl;
+	pthread_mutex_unlock(&o->lock);
+	return n;
 }

@@ -18,6 +18,11 @@
  * still blocks (SERIAL_OUT_KICK_SIGNAL, whose no-op handler
  * serial_out_init() installs without SA_RESTART) and counts what was left
  * as dropped.
+ *
+ * The same line carries hvmm's own log while a VM runs (log_async.c):
+ * serial_out_init_opts() makes a line that writes only whole text lines
+ * and does not report its own failure, and serial_out_put_whole() queues
+ * a record all or nothing.
  */
 #ifndef HVMM_SERIAL_OUT_H
 #define HVMM_SERIAL_OUT_H
@@ -33,6 +38,17 @@
 /* serial_out_stop() gives up on an output that took nothing this long. */
 #define SERIAL_OUT_STALL_MS 250
 
+struct serial_out_opts {
+	const char *thread_name; /* the writer's name, at most 15 characters */
+	bool quiet;              /* a failed output is not logged (it is the log's own) */
+	/*
+	 * Each write() ends at a newline and is at most PIPE_BUF bytes when
+	 * the text allows, so a pipe gets whole lines even from a write()
+	 * cut short at stop (POSIX: such writes to a pipe are atomic).
+	 */
+	bool whole_lines;
+};
+
 struct serial_out {
 	pthread_mutex_t lock;
 	pthread_cond_t data;     /* writer: bytes queued, or stop */
@@ -41,16 +57,27 @@ struct serial_out {
 	size_t head, len;
 	int fd;                  /* -1: output discarded, nothing counted */
 	bool started, stopping, abandon, failed;
+	struct serial_out_opts opts;
 	pthread_t thread;
 	uint64_t written;        /* bytes that reached the fd */
 	uint64_t dropped;        /* bytes lost: buffer full, failed output, not flushed */
+	uint64_t dropped_nl;     /* newlines among them: lines lost, whole or in part */
 };
 
 /* Start the line on `fd` (not owned; -1 discards output). 0 or -errno. */
 int serial_out_init(struct serial_out *o, int fd);
 
-/* Queue bytes; never blocks on the output. Thread-safe. */
+/* The same with options (NULL: serial_out_init()'s defaults). */
+int serial_out_init_opts(struct serial_out *o, int fd, const struct serial_out_opts *opts);
+
+/* Queue bytes; never blocks on the output. What does not fit is dropped. Thread-safe. */
 void serial_out_put(struct serial_out *o, const uint8_t *data, size_t len);
+
+/*
+ * Queue all `len` bytes or none (counted as dropped); never blocks.
+ * Returns whether they were queued. Thread-safe.
+ */
+bool serial_out_put_whole(struct serial_out *o, const uint8_t *data, size_t len);
 
 /*
  * Flush for at most flush_ms (less once the output takes nothing for
@@ -65,5 +92,8 @@ void serial_out_destroy(struct serial_out *o);
 /* Counters and queue length, read consistently. Thread-safe. */
 void serial_out_stats(struct serial_out *o, uint64_t *written, uint64_t *dropped,
 		      size_t *queued);
+
+/* Newlines among the dropped bytes (lines lost, whole or in part). Thread-safe. */
+uint64_t serial_out_dropped_lines(struct serial_out *o);
 
 #endif

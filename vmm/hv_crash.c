@@ -69,5 +69,5 @@ void hv_crash_report(struct vcpu *vcpu)
 	if (ret != HV_CRASH_NPARAMS)
 		pr_err("vcpu%u: KVM_GET_MSRS for the crash parameters: %s", vcpu->id,
 		       ret < 0 ? strerror(errno) : "refused");
-	hv_crash_print(stderr, vcpu->id, ret == HV_CRASH_NPARAMS ? p : NULL);
+	hv_crash_print(log_file(), vcpu->id, ret == HV_CRASH_NPARAMS ? p : NULL);
 }

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,68 @@ static const char *const level_names[] = {
 	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
+static pthread_mutex_t log_direct_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool log_direct_stalled; /* the last line timed out: do not wait again */
+static log_sink_fn log_sink;
+
+void log_set_sink(log_sink_fn sink)
+{
+	__atomic_store_n(&log_sink, sink, __ATOMIC_RELEASE);
+}
+
+/*
+ * Write to stderr, waiting for room with poll() rather than in write():
+ * a line (at most PIPE_BUF bytes) that a pipe polls writable for goes in
+ * at once. Serialised, so two threads cannot both see room for one line.
+ */
+static void log_write_direct(const char *buf, size_t len)
+{
+	uint64_t end;
+	bool first = true;
+
+	pthread_mutex_lock(&log_direct_lock);
+	end = monotonic_ms() + (log_direct_stalled ? 0 : LOG_DIRECT_WAIT_MS);
+	while (len) {
+		struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
+		uint64_t now = monotonic_ms();
+		int wait = now < end ? (int)(end - now) : 0, r;
+		ssize_t n;
+
+		if (!wait && !first) {
+			log_direct_stalled = true;
+			break;
+		}
+		first = false;
+		r = poll(&p, 1, wait);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			log_direct_stalled = true;
+			break;
+		}
+		/* POLLERR, POLLHUP, POLLNVAL: write() says what is wrong. */
+		n = write(STDERR_FILENO, buf, len);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			log_direct_stalled = false;
+		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			break; /* stderr is gone (EPIPE, EBADF, ...): nobody to tell */
+		}
+	}
+	pthread_mutex_unlock(&log_direct_lock);
+}
+
+static void log_emit(const char *buf, size_t len)
+{
+	log_sink_fn sink = __atomic_load_n(&log_sink, __ATOMIC_ACQUIRE);
+
+	if (sink)
+		sink(buf, len); /* counts what it drops */
+	else
+		log_write_direct(buf, len);
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	char buf[1024];
@@ -30,13 +94,41 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
 	n = (int)strlen(buf);
-	if (n > 0 && buf[n - 1] != '\n' && n < (int)sizeof(buf) - 1) {
-		buf[n++] = '\n';
+	/* Every line ends in a newline, a truncated one too. */
+	if (buf[n - 1] != '\n') {
+		if (n < (int)sizeof(buf) - 1)
+			n++;
+		buf[n - 1] = '\n';
 		buf[n] = 0;
 	}
-	/* One write keeps lines from different threads whole. */
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
-		return;
+	/* One piece keeps lines from different threads whole. */
+	log_emit(buf, (size_t)n);
+}
+
+static ssize_t log_file_write(void *cookie, const char *buf, size_t len)
+{
+	(void)cookie;
+	log_emit(buf, len);
+	return (ssize_t)len;
+}
+
+static FILE *log_stream;
+static pthread_once_t log_stream_once = PTHREAD_ONCE_INIT;
+
+static void log_stream_open(void)
+{
+	cookie_io_functions_t io = { .write = log_file_write };
+
+	log_stream = fopencookie(NULL, "w", io);
+	/* Line-buffered: each flush hands log_emit() whole lines. */
+	if (log_stream)
+		setvbuf(log_stream, NULL, _IOLBF, BUFSIZ);
+}
+
+FILE *log_file(void)
+{
+	pthread_once(&log_stream_once, log_stream_open);
+	return log_stream ? log_stream : stderr;
 }
 
 uint64_t monotonic_ns(void)

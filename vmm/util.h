@@ -4,7 +4,17 @@
  * alignment and size helpers.
  *
  * Logging goes to stderr so that the guest's serial console, which owns
- * stdout by default, stays byte-exact.
+ * stdout by default, stays byte-exact. Every line is written whole, in
+ * one piece, so lines from different threads never mix.
+ *
+ * A stderr whose reader stalls must not stall hvmm (issue 7): outside a
+ * VM run, a line waits at most LOG_DIRECT_WAIT_MS for stderr to take it
+ * and is dropped after that (later lines do not wait until one gets
+ * through again). While a VM runs (log_async_start() to
+ * log_async_stop()), lines from every thread go into a bounded buffer
+ * that a writer thread drains, so a vCPU or device thread never waits for
+ * stderr at all: a line that does not fit is dropped and counted, and
+ * log_async_stop() says how many were lost.
  */
 #ifndef HVMM_UTIL_H
 #define HVMM_UTIL_H
@@ -12,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -31,6 +42,39 @@ extern int log_level;
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A direct (synchronous) line waits at most this long for stderr. */
+#define LOG_DIRECT_WAIT_MS 1000
+
+/*
+ * A stream for multi-line reports (stats, VMBus state, crash reports)
+ * that goes where log lines go, line by line, with the same guarantees;
+ * the caller writes its own prefixes. Line-buffered; thread-safe (stdio
+ * locks it). Falls back to stderr if it cannot be created.
+ */
+FILE *log_file(void);
+
+/*
+ * From now on, log lines are queued and written by a writer thread; call
+ * before the threads of a VM run start. 0, or -errno and logging stays
+ * direct. Not thread-safe against log_async_stop().
+ */
+int log_async_start(void);
+
+/*
+ * Back to direct logging: give queued lines at most flush_ms to drain
+ * (less if stderr takes nothing for SERIAL_OUT_STALL_MS), stop the
+ * writer, then log "N log lines dropped" if any were lost. No other
+ * thread may log during the call. Idempotent; bounded in time.
+ */
+void log_async_stop(unsigned int flush_ms);
+
+/*
+ * Where log lines go instead of stderr (NULL: direct to stderr); for
+ * log_async.c. The sink returns whether it took the line.
+ */
+typedef bool (*log_sink_fn)(const char *line, size_t len);
+void log_set_sink(log_sink_fn sink);
 
 #define pr_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

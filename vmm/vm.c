@@ -238,6 +238,8 @@ static int vm_open_serial(const struct vm_config *cfg)
 
 /* At exit, the console output may drain for at most this long. */
 #define VM_CONSOLE_FLUSH_MS 2000
+/* Likewise the log lines queued while the VM ran (util.h). */
+#define VM_LOG_FLUSH_MS 2000
 
 /* Host terminal input goes to COM1; a tty is put in raw mode but keeps ^C. */
 struct vm_console {
@@ -330,7 +332,7 @@ static void vm_wait(struct vm *vm, int sig_fd, uint64_t deadline)
 				pr_err("guest still running after --timeout %u s; stopping it",
 				       cfg->timeout_s);
 				if (vm->vmbus)
-					vm_vmbus_report(vm, stderr);
+					vm_vmbus_report(vm, log_file());
 				vm_request_stop(vm, VM_STOP_TIMEOUT);
 				break;
 			}
@@ -342,7 +344,7 @@ static void vm_wait(struct vm *vm, int sig_fd, uint64_t deadline)
 			if (now >= hard_deadline) {
 				pr_warn("guest did not shut down within --shutdown-grace %u s; "
 					"stopping it", cfg->shutdown_grace_s);
-				vm_vmbus_report(vm, stderr);
+				vm_vmbus_report(vm, log_file());
 				vm_request_stop(vm, VM_STOP_SIGNAL);
 				break;
 			}
@@ -423,6 +425,7 @@ static void vm_print_stats(struct vm *vm)
 {
 	uint64_t hwm = vm_peak_rss_kib(), guest = vm_guest_resident_kib(&vm->mem);
 	uint64_t total[VCPU_EXIT_REASONS] = { 0 }, sum = 0;
+	FILE *f = log_file(); /* never waits for a stalled stderr */
 	unsigned int i, r;
 
 	for (i = 0; i < vm->ncpus; i++)
@@ -431,22 +434,22 @@ static void vm_print_stats(struct vm *vm)
 	for (r = 0; r < VCPU_EXIT_REASONS; r++) {
 		if (!total[r])
 			continue;
-		fprintf(stderr, "hvmm: stats: exits %-12s %llu\n", kvm_exit_name(r),
+		fprintf(f, "hvmm: stats: exits %-12s %llu\n", kvm_exit_name(r),
 			(unsigned long long)total[r]);
 		sum += total[r];
 	}
-	fprintf(stderr, "hvmm: stats: exits total        %llu\n", (unsigned long long)sum);
-	fprintf(stderr, "hvmm: stats: unclaimed pio %lu mmio %lu\n",
+	fprintf(f, "hvmm: stats: exits total        %llu\n", (unsigned long long)sum);
+	fprintf(f, "hvmm: stats: unclaimed pio %lu mmio %lu\n",
 		vm->pio.unclaimed_count, vm->mmio.unclaimed_count);
 	if (vm->com1) {
 		uint64_t tx, dropped;
 
 		uart_tx_stats(vm->com1, &tx, &dropped);
-		fprintf(stderr, "hvmm: stats: serial bytes out  %" PRIu64 "\n", tx);
-		fprintf(stderr, "hvmm: stats: serial bytes dropped %" PRIu64 "\n", dropped);
+		fprintf(f, "hvmm: stats: serial bytes out  %" PRIu64 "\n", tx);
+		fprintf(f, "hvmm: stats: serial bytes dropped %" PRIu64 "\n", dropped);
 	}
 	/* Guest RAM only grows, so peak minus final guest pages bounds our own use. */
-	fprintf(stderr, "hvmm: stats: peak RSS %" PRIu64 " KiB, guest RAM resident %" PRIu64
+	fprintf(f, "hvmm: stats: peak RSS %" PRIu64 " KiB, guest RAM resident %" PRIu64
 		" KiB, VMM overhead %" PRIu64 " KiB\n", hwm, guest, hwm > guest ? hwm - guest : 0);
 }
 
@@ -482,6 +485,14 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 		    vcpu_set_exit_handler(KVM_EXIT_HYPERV, hyperv_handle_exit))
 			goto out;
 	}
+	/*
+	 * From the first thread (COM1's writer) to the last join, no thread
+	 * may wait for stderr: log through a bounded buffer. Earlier errors
+	 * (usage, load) were written directly, before returning.
+	 */
+	if (log_async_start())
+		pr_warn("cannot start the log writer; each log line may wait up to %d ms for stderr",
+			LOG_DIRECT_WAIT_MS);
 	if (vm_setup_devices(&vm, dev, serial_fd))
 		goto out;
 	vm.vcpus = calloc(vm.ncpus, sizeof(*vm.vcpus));
@@ -537,6 +548,7 @@ out:
 		close(serial_fd);
 	if (vm.com1)
 		uart_destroy(vm.com1);
+	log_async_stop(VM_LOG_FLUSH_MS);
 	gmem_free(&vm.mem);
 	free(dev);
 	return reason;
