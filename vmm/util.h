@@ -99,13 +99,15 @@ struct ratelimit {
 
 bool ratelimit_ok(struct ratelimit *rl);
 
-/* Guest-triggerable error: logged at most 10 times per 5 s per call site. */
-#define pr_err_rl(...)                                                  \
+/* Guest-triggerable messages: logged at most 10 times per 5 s per call site. */
+#define pr_ratelimited(pr, ...)                                         \
 	do {                                                            \
 		static struct ratelimit __rl = RATELIMIT_INIT(500, 10); \
 		if (ratelimit_ok(&__rl))                                \
-			pr_err(__VA_ARGS__);                            \
+			pr(__VA_ARGS__);                                \
 	} while (0)
+#define pr_err_rl(...) pr_ratelimited(pr_err, __VA_ARGS__)
+#define pr_info_rl(...) pr_ratelimited(pr_info, __VA_ARGS__)
 
 uint64_t monotonic_ms(void);
 uint64_t monotonic_ns(void);

@@ -226,7 +226,7 @@ static void vmbus_initiate(struct vmbus *bus, const struct vmbus_gmsg *m)
 	r.u.version_response.msg_conn_id = VMBUS_MESSAGE_CONNECTION_ID;
 	if (ok) {
 		bus->version = v;
-		pr_info("vmbus: guest connected with protocol %u.%u", v >> 16, v & 0xffff);
+		pr_info_rl("vmbus: guest connected with protocol %u.%u", v >> 16, v & 0xffff);
 	}
 	pthread_mutex_lock(&bus->lock);
 	bus->stats.version = bus->version;
@@ -406,7 +406,7 @@ static void vmbus_relid_released(struct vmbus *bus, uint32_t relid)
 	pthread_mutex_lock(&bus->lock);
 	ch->released = true;
 	pthread_mutex_unlock(&bus->lock);
-	pr_info("vmbus: guest released channel %u (%s)", relid, ch->ops->name);
+	pr_info_rl("vmbus: guest released channel %u (%s)", relid, ch->ops->name);
 }
 
 /* Carry out host requests to remove or re-add devices, in the server thread. */
@@ -515,7 +515,7 @@ static void vmbus_handle(struct vmbus *bus, const struct vmbus_gmsg *m)
 		vmbus_reset(bus);
 		r.type = CHANNELMSG_UNLOAD_RESPONSE;
 		vmbus_send(bus, &r, NULL);
-		pr_info("vmbus: guest unloaded the VMBus driver");
+		pr_info_rl("vmbus: guest unloaded the VMBus driver");
 		break;
 	default:
 		pr_err_rl("vmbus: unexpected %s from the guest", vmbus_msg_type_name(m->type));
