@@ -356,4 +356,16 @@ enum vmbus_packet_type {
 
 #define VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED 1
 
+/*
+ * Guest->host control messages and the size of Linux's struct for each
+ * (include/linux/hyperv.h, struct vmbus_channel_*), as X(type, size):
+ * what the decoder's length checks and the hostile tests are built on.
+ */
+#define VMBUS_G2H_MSG_SIZES(X)                                             \
+	X(CHANNELMSG_REQUESTOFFERS, 8) X(CHANNELMSG_OPENCHANNEL, 148)      \
+	X(CHANNELMSG_CLOSECHANNEL, 12) X(CHANNELMSG_GPADL_HEADER, 20)      \
+	X(CHANNELMSG_GPADL_BODY, 16) X(CHANNELMSG_GPADL_TEARDOWN, 16)      \
+	X(CHANNELMSG_RELID_RELEASED, 12) X(CHANNELMSG_INITIATE_CONTACT, 40) \
+	X(CHANNELMSG_UNLOAD, 8) X(CHANNELMSG_MODIFYCHANNEL, 16)
+
 #endif
