@@ -370,9 +370,16 @@ static void vmbus_open(struct vmbus *bus, const struct vmbus_gmsg *m)
 	bus->stats.opens++;
 	pthread_mutex_unlock(&bus->lock);
 	if (bus->late_event_port) {
-		/* Injected bug: the device starts before its event port exists. */
+		/*
+		 * Injected bug: the device starts before its event port
+		 * exists. Waiting until it has run its open makes the loss
+		 * certain: otherwise, with one CPU, this thread could deliver
+		 * the result (and set the port) before the device thread ran.
+		 */
 		ch->state = CHAN_OPEN;
 		chan_request_open(ch);
+		if (chan_wait_applied(ch, monotonic_ms() + 1000))
+			pr_warn("vmbus: late-event-port: %s did not open within 1 s", ch->ops->name);
 		vmbus_send(bus, &r, ch);
 		return;
 	}

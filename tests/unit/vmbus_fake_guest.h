@@ -389,7 +389,8 @@ static inline int fg_ring_read(struct fg *g, uint32_t relid, void *buf, uint32_t
 /* ---- set-up ------------------------------------------------------------- */
 
 /* nrec recording devices (relids 1..nrec), then one heartbeat IC. */
-static inline int fg_setup(struct fg *g, unsigned int nrec)
+/* late_event_port: the server's --debug-inject late-event-port mode. */
+static inline int fg_setup_opts(struct fg *g, unsigned int nrec, bool late_event_port)
 {
 	unsigned int i, r;
 	int ret;
@@ -417,7 +418,7 @@ static inline int fg_setup(struct fg *g, unsigned int nrec)
 		for (i = 0; i < FG_RING_PAGES; i++)
 			g->pages[r][i] = gmem_ptr(&g->vm.mem, FG_RING_BASE + r * FG_RING_STRIDE +
 						  i * 4096ULL, 4096);
-	ret = vmbus_create(&g->vm, false, &g->bus);
+	ret = vmbus_create(&g->vm, late_event_port, &g->bus);
 	if (ret)
 		return ret;
 	g->vm.vmbus = g->bus;
@@ -431,6 +432,11 @@ static inline int fg_setup(struct fg *g, unsigned int nrec)
 	if (!g->ic)
 		return -ENOMEM;
 	return vmbus_start(g->bus);
+}
+
+static inline int fg_setup(struct fg *g, unsigned int nrec)
+{
+	return fg_setup_opts(g, nrec, false);
 }
 
 static inline void fg_teardown_all(struct fg *g)
