@@ -28,20 +28,6 @@ static void serial_out_kick_setup(void)
 	kick_ret = sigaction(SERIAL_OUT_KICK_SIGNAL, &sa, NULL) ? -errno : 0;
 }
 
-static struct timespec serial_out_abstime(uint64_t ms_from_now)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms_from_now / 1000);
-	ts.tv_nsec += (long)(ms_from_now % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 static uint64_t count_nl(const uint8_t *p, size_t n)
 {
 	const uint8_t *end = p + n;
@@ -243,7 +229,7 @@ static void serial_out_flush_locked(struct serial_out *o, unsigned int flush_ms)
 
 		if (now >= end)
 			break;
-		ts = serial_out_abstime(MIN(end - now, (uint64_t)SERIAL_OUT_STALL_MS));
+		ts = timespec_after_ms(CLOCK_MONOTONIC, MIN(end - now, (uint64_t)SERIAL_OUT_STALL_MS));
 		while (o->len && !o->failed && o->written == before &&
 		       pthread_cond_timedwait(&o->progress, &o->lock, &ts) != ETIMEDOUT)
 			;

@@ -144,6 +144,20 @@ uint64_t monotonic_ms(void)
 	return monotonic_ns() / 1000000ULL;
 }
 
+struct timespec timespec_after_ms(clockid_t clk, uint64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 bool ratelimit_ok(struct ratelimit *rl)
 {
 	uint64_t now = monotonic_ms();

@@ -110,6 +110,11 @@ bool ratelimit_ok(struct ratelimit *rl);
 #define pr_info_rl(...) pr_ratelimited(pr_info, __VA_ARGS__)
 
 uint64_t monotonic_ms(void);
+/*
+ * `ms` from now on clock `clk`, as pthread_cond_timedwait wants it: pass
+ * the clock the condition variable was created with.
+ */
+struct timespec timespec_after_ms(clockid_t clk, uint64_t ms);
 uint64_t monotonic_ns(void);
 
 /*

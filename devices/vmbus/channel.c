@@ -202,18 +202,26 @@ void chan_fini(struct vmbus_channel *ch)
 
 int chan_wait_applied(struct vmbus_channel *ch, uint64_t deadline_ms)
 {
-	bool done;
+	int ret = 0;
 
-	for (;;) {
-		pthread_mutex_lock(&ch->lock);
-		done = !ch->want_open && !ch->want_close;
-		pthread_mutex_unlock(&ch->lock);
-		if (done || !ch->thread_started)
-			return 0;
-		if (monotonic_ms() >= deadline_ms)
-			return -ETIMEDOUT;
-		usleep(200);
+	if (!ch->thread_started)
+		return 0;
+	pthread_mutex_lock(&ch->lock);
+	/* The device thread broadcasts ch->cond as it clears each request. */
+	while ((ch->want_open || ch->want_close) && !ret) {
+		uint64_t now = monotonic_ms();
+		struct timespec ts;
+
+		if (now >= deadline_ms) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		ts = timespec_after_ms(CLOCK_REALTIME, deadline_ms - now);
+		if (pthread_cond_timedwait(&ch->cond, &ch->lock, &ts) == ETIMEDOUT)
+			ret = -ETIMEDOUT;
 	}
+	pthread_mutex_unlock(&ch->lock);
+	return ret;
 }
 
 void chan_request_open(struct vmbus_channel *ch)

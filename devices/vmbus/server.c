@@ -622,17 +622,10 @@ static void *vmbus_thread(void *arg)
 int vmbus_sync(struct vmbus *bus, int timeout_ms)
 {
 	uint64_t deadline = monotonic_ms() + (uint64_t)timeout_ms, req;
-	struct timespec ts;
+	struct timespec ts = timespec_after_ms(CLOCK_REALTIME, (uint64_t)timeout_ms);
 	unsigned int i;
 	int ret = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&bus->lock);
 	req = ++bus->sync_req;
 	pthread_mutex_unlock(&bus->lock);
