@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONSOLE_TAIL_SIZE 8192
+#define CONSOLE_TAIL_SIZE 16384 /* HV_CRASH_TAIL_LINES of up to ~130 bytes */
 
 /* Record one byte the guest transmitted. */
 void console_tail_put(uint8_t c);

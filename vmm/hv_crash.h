@@ -28,7 +28,13 @@
 #define HV_X64_MSR_CRASH_CTL 0x40000105
 #define HV_CRASH_CTL_CRASH_NOTIFY (1ULL << 63)
 #define HV_CRASH_NPARAMS 5
-#define HV_CRASH_TAIL_LINES 50 /* a Linux panic with its stack trace */
+/*
+ * Enough for a Linux panic with its stack trace: Debian's 6.1 kernel
+ * printed 28 to 38 lines from "Kernel panic - not syncing" to the end of
+ * its dump in the lab, varying with the stale "?" frames on the stack;
+ * one CI run at 50 lines lost the headline.
+ */
+#define HV_CRASH_TAIL_LINES 120
 
 struct vcpu;
 

@@ -75,14 +75,14 @@ START_TEST(tail_wraps)
 	unsigned int i, n;
 
 	console_tail_reset();
-	/* 1000 lines of 10 bytes: far more than the ring holds. */
-	for (i = 0; i < 1000; i++) {
+	/* 3000 lines of 10 bytes: far more than the ring holds. */
+	for (i = 0; i < 3000; i++) {
 		snprintf(line, sizeof(line), "line %04u\n", i);
 		feed(line);
 	}
 	n = console_tail_lines(out, sizeof(out), 3);
 	ck_assert_uint_eq(n, 3);
-	ck_assert_str_eq(out, "line 0997\nline 0998\nline 0999\n");
+	ck_assert_str_eq(out, "line 2997\nline 2998\nline 2999\n");
 	/* Asking for everything never shows the line the ring cut in half. */
 	n = console_tail_lines(out, sizeof(out), 100000);
 	ck_assert_uint_eq(n, CONSOLE_TAIL_SIZE / 10);
@@ -114,6 +114,38 @@ START_TEST(crash_report_text)
 				     "hvmm: console| [   12.3] Kernel panic - not syncing: "
 				     "sysrq triggered crash\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "parameters: unavailable"));
+	free(buf);
+}
+END_TEST
+
+/*
+ * A long panic dump (stale "?" frames vary from boot to boot) must not
+ * push the panic's headline out of the report: with 50 lines, one CI run
+ * printed only the stack dump.
+ */
+START_TEST(crash_report_long_dump)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned int i;
+	FILE *f;
+
+	console_tail_reset();
+	for (i = 0; i < 200; i++)  /* earlier boot messages */
+		feed("[    0.5] an earlier kernel message that fills the tail up\r\n");
+	feed("[    6.0] Kernel panic - not syncing: sysrq triggered crash\r\n");
+	for (i = 0; i < 70; i++)
+		feed("[    6.1]  ? exit_to_user_mode_prepare+0x44/0x240\r\n");
+	feed("[    6.4] Code: 40 00 48 c7 c2 e0 ff ff ff f7 d8 64 89 02 48 c7 c0 ff ff ff ff eb b7 "
+	     "0f 1f 00 80 3d e8 85 16 00 00 74 17 b8 01 00 00 00 0f 05 <48> 3d 00 f0 ff ff 77 58 "
+	     "c3 0f 1f 80 00 00 00 00 48 83 ec 28 48 89\r\n[    6.4]  </TASK>\r\n");
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	hv_crash_print(f, 0, NULL);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "hvmm: console| [    6.0] Kernel panic - not syncing: "
+				     "sysrq triggered crash\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "hvmm: console| [    6.4]  </TASK>\n"));
 	free(buf);
 }
 END_TEST
@@ -171,6 +203,7 @@ static Suite *panic_suite(void)
 	tcase_add_test(tc, tail_last_lines);
 	tcase_add_test(tc, tail_wraps);
 	tcase_add_test(tc, crash_report_text);
+	tcase_add_test(tc, crash_report_long_dump);
 	tcase_add_test(tc, crash_msrs_advertised);
 	suite_add_tcase(s, tc);
 	return s;
