@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "e820.h"
 #include "guest_mem.h"
 #include "iodev.h"
@@ -42,29 +43,6 @@ enum vm_stop_reason {
 	VM_STOP_ERROR,
 	VM_STOP_SIGNAL,
 	VM_STOP_PANIC,     /* KVM_SYSTEM_EVENT_CRASH: the guest's crash notification */
-};
-
-enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
-enum reboot_action { ON_REBOOT_EXIT, ON_REBOOT_RESTART };
-
-#define VM_MAX_CPUS 64
-
-struct vm_config {
-	uint64_t mem_size;
-	unsigned int ncpus;
-	const char *kernel;
-	const char *initrd;
-	const char *cmdline;
-	enum serial_mode serial;
-	const char *serial_path;
-	enum reboot_action on_reboot;
-	unsigned int timeout_s;  /* 0 = none */
-	bool stats;              /* print exit statistics at the end */
-	bool hyperv;             /* Hyper-V enlightenments and VMBus */
-	bool late_event_port;    /* --debug-inject late-event-port */
-	int64_t rtc_offset_s;    /* --debug-inject rtc-offset=S: RTC starts S s off */
-	unsigned int shutdown_grace_s; /* SIGTERM: graceful, then hard stop */
-	const char *api_path;    /* --api unix:PATH, or NULL */
 };
 
 struct vcpu;
