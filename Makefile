@@ -23,9 +23,10 @@ O ?= build
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
 	-Wmissing-prototypes -Wstrict-prototypes
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -I. -Ivmm -Idevices -MMD -MP $(WARNINGS)
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread -I. -Ivmm -Idevices -Ifirmware -MMD -MP $(WARNINGS)
 
-LIB_SRCS := $(sort $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c devices/*.c devices/*/*.c)))
+LIB_SRCS := $(sort $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c devices/*.c devices/*/*.c \
+	firmware/*.c firmware/*/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 MAIN_OBJ := $(O)/vmm/main.o
 LIBS := -lelf -lz -pthread
@@ -47,8 +48,11 @@ all: hvmm
 deps:
 	@scripts/deps
 
+# Devices register themselves (devices/device.h) and nothing refers to
+# them by name: link the whole archive so none is dropped.
+LINK_LIB = -Wl,--whole-archive $(O)/libhvmm.a -Wl,--no-whole-archive
 hvmm: $(MAIN_OBJ) $(O)/libhvmm.a
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(LDFLAGS_HVMM) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(LDFLAGS_HVMM) -o $@ $(MAIN_OBJ) $(LINK_LIB) $(LIBS)
 
 # hvmm under ASan+UBSan, for the hostile guest in the lab: linked
 # dynamically (ASan does not support -static), built in build-asan/.
@@ -56,7 +60,7 @@ hvmm-asan: deps
 	@$(MAKE) --no-print-directory O=build-asan STATIC=0 CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		build-asan/hvmm
 $(O)/hvmm: $(MAIN_OBJ) $(O)/libhvmm.a
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(LDFLAGS_HVMM) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) $(LDFLAGS_HVMM) -o $@ $(MAIN_OBJ) $(LINK_LIB) $(LIBS)
 
 $(O)/libhvmm.a: $(LIB_OBJS)
 	@rm -f $@
