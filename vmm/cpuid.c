@@ -101,6 +101,16 @@ static void cpuid_patch(struct kvm_cpuid_entry2 *e, unsigned int id, unsigned in
 	case 0x80000008:
 		e->ecx = (e->ecx & ~0xf0ffU) | (bits << 12) | (ncpus - 1);
 		break;
+	case 0x8000001f:
+		/*
+		 * AMD memory encryption (SEV): hvmm runs no encrypted guests.
+		 * OVMF's reset vector reads MSR 0xC0010131 (SEV_STATUS) when
+		 * EAX bit 1 is set (edk2 OvmfPkg/ResetVector/Ia32/AmdSev.asm),
+		 * and Linux probes SEV/SME from this leaf: zero it, as QEMU
+		 * does for a guest without SEV.
+		 */
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+		break;
 	case 0x8000001e:
 		e->eax = id;
 		e->ebx = id & 0xff; /* one thread per core */

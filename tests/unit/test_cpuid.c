@@ -10,7 +10,7 @@
 #include "unit.h"
 #include "util.h"
 
-#define NENT 13
+#define NENT 14
 #define SIG KVM_CPUID_FLAG_SIGNIFCANT_INDEX
 
 /* What a host's KVM_GET_SUPPORTED_CPUID might say, with stale topology. */
@@ -32,6 +32,8 @@ static struct kvm_cpuid2 *fake_supported(void)
 		{ .function = 0x80000001, .ecx = 0x21 },
 		{ .function = 0x80000008, .eax = 0x3030, .ecx = 0x0000700f },
 		{ .function = 0x8000001e, .eax = 9, .ebx = 0x0105, .ecx = 0x0303 },
+		/* SEV and SME advertised by an AMD host: hidden from the guest. */
+		{ .function = 0x8000001f, .eax = 0x1000f, .ebx = 0x16f, .ecx = 0x1fd, .edx = 1 },
 		/* A leaf-4 terminator (type 0) must be left alone. */
 		{ .function = 4, .index = 4, .flags = SIG, .eax = 0xfc000000 },
 	};
@@ -177,6 +179,20 @@ START_TEST(core_bits)
 }
 END_TEST
 
+START_TEST(sev_hidden)
+{
+	struct kvm_cpuid2 *sup = fake_supported();
+	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, 0, 2);
+	struct kvm_cpuid_entry2 *e;
+
+	ck_assert_ptr_nonnull(c);
+	e = get(c, 0x8000001f, 0);
+	ck_assert_uint_eq(e->eax | e->ebx | e->ecx | e->edx, 0);
+	free(c);
+	free(sup);
+}
+END_TEST
+
 START_TEST(bad_args)
 {
 	struct kvm_cpuid2 *sup = fake_supported();
@@ -221,6 +237,7 @@ static Suite *cpuid_suite(void)
 	tcase_add_test(tc, topology_64);
 	tcase_add_test(tc, topology_255);
 	tcase_add_test(tc, core_bits);
+	tcase_add_test(tc, sev_hidden);
 	tcase_add_test(tc, bad_args);
 	tcase_add_test(tc, find_significant_index);
 	suite_add_tcase(s, tc);
