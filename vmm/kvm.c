@@ -34,11 +34,16 @@ static const struct kvm_cap_req required_caps[] = {
 };
 #undef CAP
 
-/* Where KVM keeps its private real-mode TSS and identity map (Intel). */
 #define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
 
-#define KVM_TSS_ADDR 0xfffbd000ULL
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+/*
+ * Where KVM keeps its private real-mode TSS (3 pages) and identity map
+ * (1 page) on Intel: in the hole between the LAPIC and the firmware
+ * flash, which OVMF leaves free (its 4 MiB image starts at 0xFFC00000),
+ * at the addresses QEMU uses.
+ */
+#define KVM_IDENTITY_MAP_ADDR 0xfeffc000ULL
+#define KVM_TSS_ADDR 0xfeffd000ULL
 
 static int kvm_open_dev(void)
 {

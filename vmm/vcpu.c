@@ -70,9 +70,15 @@ static int vcpu_set_msrs(struct vcpu *vcpu)
 		{ MSR_KERNEL_GS_BASE, 0 }, { MSR_SYSCALL_MASK, 0 }, { MSR_LSTAR, 0 },
 		{ MSR_IA32_TSC, 0 },
 		{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE_FAST_STRING },
-		/* MTRRs enabled, default write-back: guests then map RAM cacheable. */
+		/*
+		 * Last: MTRRs enabled, default write-back, so that a kernel
+		 * started directly maps RAM cacheable. Firmware programs the
+		 * MTRRs itself and expects them off at reset (edk2's MtrrLib
+		 * asserts MTRRdefType == 0 in OvmfPkg's PlatformPei): skipped.
+		 */
 		{ MSR_MTRR_DEF_TYPE, (1ULL << 11) | 6 },
 	};
+	unsigned int n = ARRAY_SIZE(boot_msrs) - (vcpu->vm->cfg->firmware ? 1 : 0);
 	union {
 		struct kvm_msrs hdr;
 		uint8_t raw[sizeof(struct kvm_msrs) +
@@ -82,17 +88,17 @@ static int vcpu_set_msrs(struct vcpu *vcpu)
 	int ret;
 
 	memset(&m, 0, sizeof(m));
-	m.hdr.nmsrs = ARRAY_SIZE(boot_msrs);
-	for (i = 0; i < ARRAY_SIZE(boot_msrs); i++) {
+	m.hdr.nmsrs = n;
+	for (i = 0; i < n; i++) {
 		m.hdr.entries[i].index = boot_msrs[i].index;
 		m.hdr.entries[i].data = boot_msrs[i].data;
 	}
 	ret = ioctl(vcpu->fd, KVM_SET_MSRS, &m);
 	if (ret < 0)
 		return -errno;
-	if (ret != (int)ARRAY_SIZE(boot_msrs))
-		pr_warn("vcpu%u: KVM accepted only %d of %zu boot MSRs (MSR 0x%x refused)",
-			vcpu->id, ret, ARRAY_SIZE(boot_msrs), m.hdr.entries[ret].index);
+	if (ret != (int)n)
+		pr_warn("vcpu%u: KVM accepted only %d of %u boot MSRs (MSR 0x%x refused)",
+			vcpu->id, ret, n, m.hdr.entries[ret].index);
 	return 0;
 }
 
