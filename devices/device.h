@@ -105,4 +105,20 @@ void dev_request_stop(struct vm *vm, enum dev_stop why);
 struct uart;
 int dev_set_console(struct vm *vm, struct uart *u);
 
+/*
+ * The host end of the console line: the file descriptor the console UART
+ * writes to (standard output, or the --serial file the platform opened
+ * before anything else, so a bad path is a usage error), or -1 for none.
+ * Not owned by the device.
+ */
+int dev_console_fd(struct vm *vm);
+
+/*
+ * The guest's clock (KVM's kvmclock, in ns since the VM was created) and
+ * the host's wall-clock time (CLOCK_REALTIME, ns) at the same instant, as
+ * KVM_GET_CLOCK gives them; when KVM cannot pair them (no
+ * KVM_CLOCK_REALTIME) *host_ns is read just after. 0 or -errno.
+ */
+int dev_guest_clock(struct vm *vm, uint64_t *guest_ns, uint64_t *host_ns);
+
 #endif

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "device.h"
 #include "legacy.h"
 #include "util.h"
-#include "vm.h"
 
 #define I8042_DATA 0x60
 #define I8042_CMD 0x64
@@ -30,7 +30,7 @@
 static void i8042_reset(struct i8042 *k)
 {
 	pr_info("guest reset through the i8042");
-	vm_request_stop(k->vm, VM_STOP_REBOOT);
+	dev_request_stop(k->vm, DEV_STOP_RESET);
 }
 
 static void i8042_data_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
@@ -109,6 +109,31 @@ int i8042_setup(struct vm *vm, struct i8042 *k)
 	pthread_mutex_init(&k->lock, NULL);
 	k->vm = vm;
 	/* Two ranges, leaving port 0x61 (speaker/PIT gate) to KVM's PIT. */
-	return iobus_register(&vm->pio, I8042_DATA, 1, &i8042_data_ops, k, "i8042-data") ?:
-	       iobus_register(&vm->pio, I8042_CMD, 1, &i8042_cmd_ops, k, "i8042-cmd");
+	return dev_pio_register(vm, I8042_DATA, 1, &i8042_data_ops, k, "i8042-data") ?:
+	       dev_pio_register(vm, I8042_CMD, 1, &i8042_cmd_ops, k, "i8042-cmd");
 }
+
+void i8042_teardown(struct i8042 *k)
+{
+	pthread_mutex_destroy(&k->lock);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The VM's controller: lives from init to exit (device.h). */
+static struct i8042 i8042_dev;
+
+static int i8042_init(struct vm *vm)
+{
+	int ret = i8042_setup(vm, &i8042_dev);
+
+	if (ret)
+		i8042_teardown(&i8042_dev);
+	return ret;
+}
+
+static void i8042_exit(struct vm *vm)
+{
+	i8042_teardown(&i8042_dev);
+}
+
+DEVICE_REGISTER(i8042, DEV_LEVEL_PLATFORM, i8042_init, i8042_exit);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The PC platform devices a Linux guest touches besides the UART:
- * the ACPI power-management block and reset register (power off and
- * reboot), the i8042 controller (only its reset line), the RTC/CMOS
- * (host wall-clock time and the memory size firmware reads) and the
- * POST debug port. Each lives in its own file; this header is their
- * shared registration surface.
+ * The PC platform devices a Linux guest touches: the ACPI power-management
+ * block and reset register (power off and reboot), the i8042 controller
+ * (only its reset line), the RTC/CMOS (host wall-clock time and the memory
+ * size firmware reads) and COM1. Each lives in its own file and registers
+ * itself (device.h); this header gives their fixed resources, which the
+ * ACPI tables describe, and their cores, which unit tests drive on an
+ * object of their own: *_setup() fills the object and claims the ports
+ * (vm may be NULL for the RTC: no ports), *_teardown() undoes it.
  */
 #ifndef HVMM_LEGACY_H
 #define HVMM_LEGACY_H
@@ -16,7 +18,7 @@
 
 struct vm;
 
-/* Fixed port assignments, mirrored into the FADT by vm.c. */
+/* Fixed resources, mirrored into the FADT and DSDT by vm.c. */
 #define PM_EVT_PORT 0x600     /* PM1a_EVT_BLK, 4 bytes */
 #define PM_CNT_PORT 0x604     /* PM1a_CNT_BLK, 2 bytes */
 #define PM_RESET_PORT 0xcf9   /* FADT RESET_REG */
@@ -33,6 +35,7 @@ struct pm {
 	uint16_t sts, en, cnt;
 };
 int pm_setup(struct vm *vm, struct pm *pm);
+void pm_teardown(struct pm *pm);
 
 /* i8042: status/data ports; command 0xfe and output-port bit 0 reset. */
 struct i8042 {
@@ -42,6 +45,7 @@ struct i8042 {
 	bool obf;
 };
 int i8042_setup(struct vm *vm, struct i8042 *k);
+void i8042_teardown(struct i8042 *k);
 
 /* RTC and CMOS NVRAM at ports 0x70/0x71. */
 struct rtc {
@@ -51,13 +55,11 @@ struct rtc {
 	int64_t offset_s;     /* guest-set time minus host time */
 };
 int rtc_setup(struct vm *vm, struct rtc *rtc);
+void rtc_teardown(struct rtc *rtc);
 /* Fill the CMOS memory-size and CPU-count bytes firmware reads. */
 void rtc_set_memory(struct rtc *rtc, uint64_t low_ram, uint64_t high_ram, unsigned int ncpus);
 /* Read one CMOS register as the guest would (time fields computed now). */
 uint8_t rtc_read_reg(struct rtc *rtc, uint8_t reg);
 void rtc_write_reg(struct rtc *rtc, uint8_t reg, uint8_t val);
-
-/* Port 0x80: POST codes and I/O delays, silently absorbed. */
-int debugport_setup(struct vm *vm);
 
 #endif

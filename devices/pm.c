@@ -7,9 +7,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "device.h"
 #include "legacy.h"
 #include "util.h"
-#include "vm.h"
 
 #define PM1_SCI_EN (1U << 0)
 #define PM1_SLP_TYP_SHIFT 10
@@ -91,7 +91,7 @@ static void pm_cnt_write(void *opaque, uint64_t off, const uint8_t *data, unsign
 	typ = (v & PM1_SLP_TYP_MASK) >> PM1_SLP_TYP_SHIFT;
 	if (typ == PM_S5_SLP_TYP) {
 		pr_info("guest entered S5 (soft off)");
-		vm_request_stop(pm->vm, VM_STOP_POWEROFF);
+		dev_request_stop(pm->vm, DEV_STOP_POWEROFF);
 	} else {
 		pr_err_rl("guest requested unsupported sleep type %u; ignored", typ);
 	}
@@ -103,7 +103,7 @@ static void pm_reset_write(void *opaque, uint64_t off, const uint8_t *data, unsi
 
 	if (data[0] & RESET_CPU) {
 		pr_info("guest reset through port 0x%x", PM_RESET_PORT);
-		vm_request_stop(pm->vm, VM_STOP_REBOOT);
+		dev_request_stop(pm->vm, DEV_STOP_RESET);
 	}
 }
 
@@ -118,10 +118,35 @@ int pm_setup(struct vm *vm, struct pm *pm)
 	memset(pm, 0, sizeof(*pm));
 	pthread_mutex_init(&pm->lock, NULL);
 	pm->vm = vm;
-	ret = iobus_register(&vm->pio, PM_EVT_PORT, 4, &pm_evt_ops, pm, "pm1a-evt");
+	ret = dev_pio_register(vm, PM_EVT_PORT, 4, &pm_evt_ops, pm, "pm1a-evt");
 	if (!ret)
-		ret = iobus_register(&vm->pio, PM_CNT_PORT, 2, &pm_cnt_ops, pm, "pm1a-cnt");
+		ret = dev_pio_register(vm, PM_CNT_PORT, 2, &pm_cnt_ops, pm, "pm1a-cnt");
 	if (!ret)
-		ret = iobus_register(&vm->pio, PM_RESET_PORT, 1, &pm_reset_ops, pm, "reset");
+		ret = dev_pio_register(vm, PM_RESET_PORT, 1, &pm_reset_ops, pm, "reset");
 	return ret;
 }
+
+void pm_teardown(struct pm *pm)
+{
+	pthread_mutex_destroy(&pm->lock);
+	memset(pm, 0, sizeof(*pm));
+}
+
+/* The VM's PM block: lives from init to exit (device.h). */
+static struct pm pm_dev;
+
+static int pm_init(struct vm *vm)
+{
+	int ret = pm_setup(vm, &pm_dev);
+
+	if (ret)
+		pm_teardown(&pm_dev);
+	return ret;
+}
+
+static void pm_exit(struct vm *vm)
+{
+	pm_teardown(&pm_dev);
+}
+
+DEVICE_REGISTER(pm, DEV_LEVEL_PLATFORM, pm_init, pm_exit);

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "device.h"
+#include "guest_mem.h"
 #include "legacy.h"
 #include "util.h"
-#include "vm.h"
 
 #define RTC_INDEX_PORT 0x70
 #define RTC_SECONDS 0x00
@@ -233,6 +234,38 @@ int rtc_setup(struct vm *vm, struct rtc *rtc)
 	rtc->cmos[RTC_REG_A] = 0x26;            /* 32.768 kHz base, 1024 Hz rate */
 	rtc->cmos[RTC_REG_B] = REG_B_24H;       /* BCD, 24-hour, as a PC BIOS leaves it */
 	if (vm)
-		return iobus_register(&vm->pio, RTC_INDEX_PORT, 2, &rtc_ops, rtc, "rtc");
+		return dev_pio_register(vm, RTC_INDEX_PORT, 2, &rtc_ops, rtc, "rtc");
 	return 0;
 }
+
+void rtc_teardown(struct rtc *rtc)
+{
+	pthread_mutex_destroy(&rtc->lock);
+	memset(rtc, 0, sizeof(*rtc));
+}
+
+/* The VM's RTC: lives from init to exit (device.h). */
+static struct rtc rtc_dev;
+
+static int rtc_init(struct vm *vm)
+{
+	const struct vm_config *cfg = dev_config(vm);
+	const struct guest_mem *mem = dev_guest_mem(vm);
+	int ret = rtc_setup(vm, &rtc_dev);
+
+	if (ret) {
+		rtc_teardown(&rtc_dev);
+		return ret;
+	}
+	/* --debug-inject rtc-offset: a guest clock only time sync can correct. */
+	rtc_dev.offset_s = cfg->rtc_offset_s;
+	rtc_set_memory(&rtc_dev, mem->low_size, mem->high_size, cfg->ncpus);
+	return 0;
+}
+
+static void rtc_exit(struct vm *vm)
+{
+	rtc_teardown(&rtc_dev);
+}
+
+DEVICE_REGISTER(rtc, DEV_LEVEL_PLATFORM, rtc_init, rtc_exit);

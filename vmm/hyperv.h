@@ -16,7 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vm.h"
+#include "config.h"
+
+struct vm;
 
 struct vcpu;
 

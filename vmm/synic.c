@@ -8,6 +8,7 @@
 
 #include "guest_mem.h"
 #include "util.h"
+#include "vm.h"
 
 #define HV_SYNIC_ENABLE 1ULL
 #define HV_PAGE_MASK (~0xfffULL)

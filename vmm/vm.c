@@ -31,6 +31,7 @@
 #include "layout.h"
 #include "legacy.h"
 #include "loader/loader.h"
+#include "platform.h"
 #include "uart.h"
 #include "vmbus/vmbus.h"
 #include "vm_vmbus.h"
@@ -38,14 +39,6 @@
 #include "util.h"
 #include "vcpu.h"
 #include "x86_boot.h"
-
-/* Device state that lives exactly as long as one VM instance. */
-struct vm_devices {
-	struct uart com1;
-	struct pm pm;
-	struct i8042 kbc;
-	struct rtc rtc;
-};
 
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
 {
@@ -68,11 +61,6 @@ int vm_irq_line(struct vm *vm, unsigned int irq, int level)
 		return -errno;
 	}
 	return 0;
-}
-
-static void com1_set_irq(void *opaque, int level)
-{
-	vm_irq_line(opaque, COM1_IRQ, level);
 }
 
 static int vm_load_file(const char *what, const char *path, uint8_t **buf, size_t *len)
@@ -181,41 +169,6 @@ out:
 	free(cmdline);
 	/* Everything here is the user's input: report it as a usage error. */
 	return ret ? -EINVAL : 0;
-}
-
-static int vm_setup_devices(struct vm *vm, struct vm_devices *dev, int serial_fd)
-{
-	int ret;
-
-	iobus_init(&vm->pio, IO_SPACE_PIO);
-	iobus_init(&vm->mmio, IO_SPACE_MMIO);
-	if (vm->cfg->serial != SERIAL_NONE) {
-		ret = uart_init(&dev->com1, serial_fd, com1_set_irq, vm);
-		if (ret) {
-			pr_err("serial output: %s", strerror(-ret));
-			return ret;
-		}
-		vm->com1 = &dev->com1;
-		ret = iobus_register(&vm->pio, COM1_PORT, UART_NR_REGS, &uart_ops,
-				     &dev->com1, "com1");
-		if (ret)
-			return ret;
-	}
-	vm->pm = &dev->pm;
-	ret = pm_setup(vm, &dev->pm);
-	if (!ret)
-		ret = i8042_setup(vm, &dev->kbc);
-	if (!ret)
-		ret = rtc_setup(vm, &dev->rtc);
-	if (!ret) /* for tests: a guest clock only time sync can correct */
-		dev->rtc.offset_s = vm->cfg->rtc_offset_s;
-	if (!ret)
-		ret = debugport_setup(vm);
-	if (!ret)
-		rtc_set_memory(&dev->rtc, vm->mem.low_size, vm->mem.high_size, vm->ncpus);
-	if (ret)
-		pr_err("registering devices: %s", strerror(-ret));
-	return ret;
 }
 
 static int vm_open_serial(const struct vm_config *cfg)
@@ -457,23 +410,20 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 				       uint64_t deadline)
 {
 	struct vm vm = { .cfg = cfg, .ncpus = cfg->ncpus, .sys_fd = -1, .vm_fd = -1,
-			 .stop_efd = -1 };
-	struct vm_devices *dev = calloc(1, sizeof(*dev));
+			 .stop_efd = -1, .serial_fd = -1 };
 	enum vm_stop_reason reason = VM_STOP_ERROR;
 	struct api *api = NULL;
 	struct boot_state bs;
 	unsigned int i;
-	int serial_fd = -1, ret;
+	int ret;
 
-	if (!dev)
-		return VM_STOP_ERROR;
 	ret = vm_build_platform(&vm, &bs);
 	if (ret) {
 		reason = ret == -EINVAL ? VM_RUNNING /* usage */ : VM_STOP_ERROR;
 		goto out;
 	}
-	serial_fd = vm_open_serial(cfg);
-	if (cfg->serial != SERIAL_NONE && serial_fd < 0) {
+	vm.serial_fd = vm_open_serial(cfg);
+	if (cfg->serial != SERIAL_NONE && vm.serial_fd < 0) {
 		reason = VM_RUNNING;
 		goto out;
 	}
@@ -493,7 +443,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	if (log_async_start())
 		pr_warn("cannot start the log writer; each log line may wait up to %d ms for stderr",
 			LOG_DIRECT_WAIT_MS);
-	if (vm_setup_devices(&vm, dev, serial_fd))
+	if (platform_devices_init(&vm))
 		goto out;
 	vm.vcpus = calloc(vm.ncpus, sizeof(*vm.vcpus));
 	vm.stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -544,13 +494,11 @@ out:
 		free(vm.hv);
 	}
 	kvm_vm_destroy(&vm);
-	if (serial_fd > STDERR_FILENO)
-		close(serial_fd);
-	if (vm.com1)
-		uart_destroy(vm.com1);
+	platform_devices_exit(&vm);
+	if (vm.serial_fd > STDERR_FILENO)
+		close(vm.serial_fd);
 	log_async_stop(VM_LOG_FLUSH_MS);
 	gmem_free(&vm.mem);
-	free(dev);
 	return reason;
 }
 

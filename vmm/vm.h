@@ -47,7 +47,6 @@ enum vm_stop_reason {
 
 struct vcpu;
 struct uart;
-struct pm;
 struct hyperv;
 struct vmbus;
 struct ic_dev;
@@ -71,8 +70,8 @@ struct vm {
 	int stop_reason;         /* enum vm_stop_reason, first writer wins */
 	unsigned int stop_vcpu;  /* vCPU that requested a fault stop */
 
-	struct uart *com1;
-	struct pm *pm;
+	int serial_fd;           /* host end of the console, -1: none (dev_console_fd) */
+	struct uart *com1;       /* the console UART (dev_set_console), or NULL */
 	struct hyperv *hv;       /* NULL with --hyperv off */
 	struct vmbus *vmbus;
 	struct ic_dev *ic[VM_NR_IC]; /* shutdown, heartbeat, timesync, kvp */

@@ -21,7 +21,7 @@ int vm_vmbus_start(struct vm *vm)
 	unsigned int i;
 	int ret;
 
-	ret = vmbus_create(vm, vm->cfg->late_event_port, &vm->vmbus);
+	ret = vmbus_create(vm->hv, &vm->mem, vm->ncpus, vm->cfg->late_event_port, &vm->vmbus);
 	if (ret)
 		return ret;
 	for (i = 0; i < VM_NR_IC; i++) {

@@ -6,36 +6,31 @@
  * step its clock (SYNC); later ones, every TS_PERIOD_S, are SAMPLEs.
  */
 #include <errno.h>
-#include <linux/kvm.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 
+#include "device.h"
 #include "ic/ic_dev.h"
 #include "util.h"
-#include "vm.h"
 
 #define TS_PERIOD_S 5
 
 /*
- * KVM's Hyper-V reference counter is kvmclock in 100 ns units; with
- * KVM_CLOCK_REALTIME the same call gives the host time of that sample.
+ * KVM's Hyper-V reference counter is kvmclock in 100 ns units; the
+ * platform pairs it with the host time of that sample (dev_guest_clock).
  */
 static int ts_sample(struct ic_dev *ic, struct ic_timesync *t)
 {
-	struct kvm_clock_data c = { 0 };
+	uint64_t guest_ns, host_ns;
 	struct timespec now;
+	int ret = dev_guest_clock(ic->vm, &guest_ns, &host_ns);
 
-	if (ioctl(ic->vm->vm_fd, KVM_GET_CLOCK, &c) < 0)
-		return -errno;
-	if (c.flags & KVM_CLOCK_REALTIME) {
-		now.tv_sec = (time_t)(c.realtime / 1000000000ULL);
-		now.tv_nsec = (long)(c.realtime % 1000000000ULL);
-	} else {
-		clock_gettime(CLOCK_REALTIME, &now);
-	}
+	if (ret)
+		return ret;
+	now.tv_sec = (time_t)(host_ns / 1000000000ULL);
+	now.tv_nsec = (long)(host_ns % 1000000000ULL);
 	memset(t, 0, sizeof(*t));
-	t->vmreferencetime = c.clock / 100;
+	t->vmreferencetime = guest_ns / 100;
 	return ic_timespec_to_filetime(&now, &t->parenttime);
 }
 

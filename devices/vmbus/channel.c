@@ -15,7 +15,6 @@
 #include "hyperv.h"
 #include "synic.h"
 #include "util.h"
-#include "vm.h"
 #include "vmbus/vmbus_int.h"
 
 #define CHAN_TICK_MS 1000

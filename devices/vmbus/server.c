@@ -16,7 +16,6 @@
 #include "hyperv.h"
 #include "synic.h"
 #include "util.h"
-#include "vm.h"
 #include "vmbus/vmbus_int.h"
 
 /* Newest first; Linux 5.15/6.1 try 5.3 down to 2.4. */
@@ -214,13 +213,13 @@ static void vmbus_initiate(struct vmbus *bus, const struct vmbus_gmsg *m)
 {
 	struct vmbus_hmsg r = { .type = CHANNELMSG_VERSION_RESPONSE };
 	uint32_t v = m->u.initiate.version;
-	bool ok = version_supported(v) && m->u.initiate.target_vcpu < bus->vm->ncpus;
+	bool ok = version_supported(v) && m->u.initiate.target_vcpu < bus->ncpus;
 
 	/* 5.x names its message SINT; hvmm routes VMBus on SINT2 only. */
 	if (ok && v >= VERSION_WIN10_V5 && m->u.initiate.msg_sint != HV_VMBUS_SINT)
 		ok = false;
 	vmbus_reset(bus);
-	if (m->u.initiate.target_vcpu < bus->vm->ncpus)
+	if (m->u.initiate.target_vcpu < bus->ncpus)
 		bus->target_vp = m->u.initiate.target_vcpu;
 	r.u.version_response.version_supported = ok;
 	r.u.version_response.msg_conn_id = VMBUS_MESSAGE_CONNECTION_ID;
@@ -328,9 +327,9 @@ static int vmbus_open_rings(struct vmbus *bus, struct vmbus_channel *ch,
 		return -ENOENT;
 	if (ch->state != CHAN_OFFERED)
 		return -EBUSY;
-	if (!g || !gpadl_complete(g) || m->u.open.target_vp >= bus->vm->ncpus)
+	if (!g || !gpadl_complete(g) || m->u.open.target_vp >= bus->ncpus)
 		return -EINVAL;
-	ret = ring_open(&ch->rings, &bus->vm->mem, g, m->u.open.downstream_offset);
+	ret = ring_open(&ch->rings, bus->mem, g, m->u.open.downstream_offset);
 	if (ret)
 		return ret;
 	g->users++;
@@ -390,7 +389,7 @@ static void vmbus_modify(struct vmbus *bus, const struct vmbus_gmsg *m)
 {
 	struct vmbus_hmsg r = { .type = CHANNELMSG_MODIFYCHANNEL_RESPONSE };
 	struct vmbus_channel *ch = vmbus_chan_by_relid(bus, m->u.modify.child_relid);
-	bool ok = ch && m->u.modify.target_vp < bus->vm->ncpus;
+	bool ok = ch && m->u.modify.target_vp < bus->ncpus;
 
 	if (ok)
 		__atomic_store_n(&ch->target_vp, m->u.modify.target_vp, __ATOMIC_RELEASE);
@@ -644,14 +643,16 @@ int vmbus_sync(struct vmbus *bus, int timeout_ms)
 
 /* ---- lifecycle --------------------------------------------------------- */
 
-int vmbus_create(struct vm *vm, bool late_event_port, struct vmbus **out)
+int vmbus_create(struct hyperv *hv, const struct guest_mem *mem, unsigned int ncpus,
+		 bool late_event_port, struct vmbus **out)
 {
 	struct vmbus *bus = calloc(1, sizeof(*bus));
 
 	if (!bus)
 		return -ENOMEM;
-	bus->vm = vm;
-	bus->hv = vm->hv;
+	bus->hv = hv;
+	bus->mem = mem;
+	bus->ncpus = ncpus;
 	bus->late_event_port = late_event_port;
 	pthread_mutex_init(&bus->lock, NULL);
 	pthread_cond_init(&bus->sync_cond, NULL);

@@ -26,7 +26,8 @@
 #include "vmbus/ring.h"
 
 struct aml;
-struct vm;
+struct guest_mem;
+struct hyperv;
 struct vmbus;
 struct vmbus_channel;
 
@@ -57,8 +58,12 @@ struct vmbus_stats {
 	uint32_t version;   /* negotiated, 0 = not connected */
 };
 
-/* Create the server for `vm` (needs vm->hv). Devices are added next. */
-int vmbus_create(struct vm *vm, bool late_event_port, struct vmbus **out);
+/*
+ * Create the server for a VM with `ncpus` vCPUs, on its Hyper-V state and
+ * guest RAM (both must outlive the server). Devices are added next.
+ */
+int vmbus_create(struct hyperv *hv, const struct guest_mem *mem, unsigned int ncpus,
+		 bool late_event_port, struct vmbus **out);
 /* Register a device before vmbus_start(); returns its channel or NULL. */
 struct vmbus_channel *vmbus_add_device(struct vmbus *bus, const struct vmbus_device_ops *ops,
 				       void *priv);

@@ -90,8 +90,9 @@ struct vmbus_outmsg {
 };
 
 struct vmbus {
-	struct vm *vm;
 	struct hyperv *hv;
+	const struct guest_mem *mem; /* guest RAM the rings and GPADLs live in */
+	unsigned int ncpus;          /* valid target VPs are 0..ncpus-1 */
 	bool late_event_port;
 
 	pthread_t thread;

@@ -569,7 +569,7 @@ START_TEST(start_fails_halfway)
 	ck_assert_int_eq(hyperv_init_stub(&G.vm, &G.hv, &G.kops), 0);
 	G.vm.hv = &G.hv;
 	before = count_fds();
-	ck_assert_int_eq(vmbus_create(&G.vm, false, &bus), 0);
+	ck_assert_int_eq(vmbus_create(G.vm.hv, &G.vm.mem, G.vm.ncpus, false, &bus), 0);
 	for (i = 0; i < 4; i++)
 		ck_assert_ptr_nonnull(vmbus_add_device(bus, &fg_rec_ops, &G.rec[0]));
 	/* Five free descriptors: channels 1 and 2 start, channel 3 fails half-way. */

@@ -418,7 +418,7 @@ static inline int fg_setup_opts(struct fg *g, unsigned int nrec, bool late_event
 		for (i = 0; i < FG_RING_PAGES; i++)
 			g->pages[r][i] = gmem_ptr(&g->vm.mem, FG_RING_BASE + r * FG_RING_STRIDE +
 						  i * 4096ULL, 4096);
-	ret = vmbus_create(&g->vm, late_event_port, &g->bus);
+	ret = vmbus_create(g->vm.hv, &g->vm.mem, g->vm.ncpus, late_event_port, &g->bus);
 	if (ret)
 		return ret;
 	g->vm.vmbus = g->bus;
