@@ -140,11 +140,17 @@ static void step(struct fw_cfg *fw, struct guest_mem *m, struct in *in)
 	case 3: /* a descriptor from the input, at an edgy address */
 		a = addr(in);
 		take(in, buf, 16);
-		if ((op & 0x40) && gmem_ptr(m, a, 16)) {
-			/* bias toward valid control words */
+		if (op & 0x40) { /* bias toward valid control words */
 			buf[0] = buf[1] = 0;
 			buf[2] &= 0x7f;
 			buf[3] &= 0x1e;
+		}
+		if (op & 0x20) { /* and toward buffers that end at a RAM edge */
+			uint64_t baddr = htobe64(addr(in));
+			uint32_t blen = htobe32(u8(in));
+
+			memcpy(buf + 4, &blen, 4);
+			memcpy(buf + 8, &baddr, 8);
 		}
 		gmem_write(m, a, buf, 16);
 		ret = fw_cfg_dma(fw, a);
