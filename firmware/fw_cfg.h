@@ -25,7 +25,8 @@
  * DMA descriptor (16 bytes, big-endian, in guest RAM):
  *   { u32 control; u32 length; u64 address; }
  * control: ERROR 0x01, READ 0x02, SKIP 0x04, SELECT 0x08 (key in bits
- * 31:16), WRITE 0x10. The transfer is synchronous: when the port access
+ * 31:16, which are ignored without SELECT), WRITE 0x10. SELECT happens
+ * first, then the one operation. The transfer is synchronous: when the port access
  * returns, control has been written back as 0 (done) or ERROR. Defined
  * results for bad descriptors (each logs one rate-limited line):
  *   - descriptor not wholly in RAM: nothing happens (no place to report);

@@ -50,22 +50,30 @@ int fw_cfg_set_kernel(struct fw_cfg *fw, const uint8_t *kernel, size_t kernel_le
 		      const uint8_t *initrd, size_t initrd_len, const char *cmdline)
 {
 	size_t setup = bzimage_setup_len(kernel, kernel_len);
-	const char *cl = cmdline ? cmdline : "";
-	size_t cl_len = strlen(cl) + 1;
 	int ret;
 
-	if (kernel_len - setup > FW_CFG_MAX_ITEM_SIZE || initrd_len > FW_CFG_MAX_ITEM_SIZE ||
-	    cl_len > FW_CFG_MAX_ITEM_SIZE)
+	if (kernel_len - setup > FW_CFG_MAX_ITEM_SIZE || initrd_len > FW_CFG_MAX_ITEM_SIZE)
 		return -EINVAL;
 	if ((ret = fw_cfg_set_u32(fw, FW_CFG_SETUP_SIZE, (uint32_t)setup)) ||
 	    (ret = fw_cfg_set_item(fw, FW_CFG_SETUP_DATA, kernel, setup)) ||
 	    (ret = fw_cfg_set_u32(fw, FW_CFG_KERNEL_SIZE, (uint32_t)(kernel_len - setup))) ||
 	    (ret = fw_cfg_set_item(fw, FW_CFG_KERNEL_DATA, kernel + setup, kernel_len - setup)) ||
 	    (ret = fw_cfg_set_u32(fw, FW_CFG_INITRD_SIZE, (uint32_t)initrd_len)) ||
-	    (ret = fw_cfg_set_item(fw, FW_CFG_INITRD_DATA, initrd, initrd_len)) ||
-	    (ret = fw_cfg_set_u32(fw, FW_CFG_CMDLINE_SIZE, (uint32_t)cl_len)))
+	    (ret = fw_cfg_set_item(fw, FW_CFG_INITRD_DATA, initrd, initrd_len)))
 		return ret;
-	return fw_cfg_set_item(fw, FW_CFG_CMDLINE_DATA, cl, cl_len);
+	return fw_cfg_set_cmdline(fw, cmdline);
+}
+
+int fw_cfg_set_cmdline(struct fw_cfg *fw, const char *cmdline)
+{
+	const char *cl = cmdline ? cmdline : "";
+	size_t len = strlen(cl) + 1;
+	int ret;
+
+	if (len > FW_CFG_MAX_ITEM_SIZE)
+		return -EINVAL;
+	ret = fw_cfg_set_u32(fw, FW_CFG_CMDLINE_SIZE, (uint32_t)len);
+	return ret ? ret : fw_cfg_set_item(fw, FW_CFG_CMDLINE_DATA, cl, len);
 }
 
 int fw_cfg_set_defaults(struct fw_cfg *fw, unsigned int ncpus)

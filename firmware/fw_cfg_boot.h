@@ -70,6 +70,9 @@ int fw_cfg_set_e820(struct fw_cfg *fw, const struct guest_mem *mem);
 int fw_cfg_set_kernel(struct fw_cfg *fw, const uint8_t *kernel, size_t kernel_len,
 		      const uint8_t *initrd, size_t initrd_len, const char *cmdline);
 
+/* Only the cmdline items (0x14/0x15), as above: to change it later. */
+int fw_cfg_set_cmdline(struct fw_cfg *fw, const char *cmdline);
+
 /* NB_CPUS and the opt/org.tianocore network switches. 0 or -errno. */
 int fw_cfg_set_defaults(struct fw_cfg *fw, unsigned int ncpus);
 

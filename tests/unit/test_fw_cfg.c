@@ -576,6 +576,12 @@ START_TEST(kernel_items)
 	ck_assert_uint_eq(item_u32(FW_CFG_CMDLINE_SIZE), 1);
 	ck_assert_int_eq(fw_cfg_get_item(fw, FW_CFG_CMDLINE_DATA, cl, sizeof(cl)), 1);
 	ck_assert_uint_eq(cl[0], 0);
+	/* The cmdline alone can be replaced afterwards. */
+	ck_assert_int_eq(fw_cfg_set_cmdline(fw, "quiet"), 0);
+	ck_assert_uint_eq(item_u32(FW_CFG_CMDLINE_SIZE), 6);
+	ck_assert_int_eq(fw_cfg_get_item(fw, FW_CFG_CMDLINE_DATA, cl, sizeof(cl)), 6);
+	ck_assert_str_eq(cl, "quiet");
+	ck_assert_uint_eq(item_u32(FW_CFG_KERNEL_SIZE), sizeof(bz));
 }
 END_TEST
 
