@@ -35,7 +35,10 @@
  *   - READ/WRITE whose [address, address+length) is not wholly in RAM
  *     (including a wrap): ERROR, no transfer, offset unchanged;
  *   - WRITE to an item that does not allow it, to a key with no item, or
- *     past the item's end: ERROR, nothing written.
+ *     past the item's end: ERROR, nothing written. (QEMU ignores a write
+ *     to a key with no item without an error; OVMF never does one: every
+ *     OVMF write goes to a file it found in the directory first, e.g.
+ *     AcpiPlatformDxe's WRITE_POINTER, QemuRamfbDxe, SmiFeatures.c.)
  * A READ past the item's end (or of a key with no item) is not an error:
  * the missing bytes read as 0, as with the data port. SELECT of a key
  * with no item succeeds (reads then give 0). SKIP advances the offset,
