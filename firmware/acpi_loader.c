@@ -277,6 +277,8 @@ int acpi_loader_install(struct fw_cfg *fw, const struct acpi_config *cfg)
 	struct acpi_loader_blobs b;
 	int ret;
 
+	if (!fw)
+		return -ENODEV;
 	ret = acpi_loader_build(cfg, &b);
 	if (ret)
 		return ret;

@@ -103,8 +103,10 @@ int acpi_loader_build(const struct acpi_config *cfg, struct acpi_loader_blobs *o
 void acpi_loader_free(struct acpi_loader_blobs *b);
 
 /*
- * acpi_loader_build() and publish the result as the three fw_cfg files.
- * This is the call that gives a firmware-booted guest its ACPI tables.
+ * acpi_loader_build() and publish the result as the three fw_cfg files
+ * (replacing them if present). This is the call that gives a
+ * firmware-booted guest its ACPI tables. 0, -ENODEV (fw NULL: no fw_cfg
+ * device), or -errno.
  */
 int acpi_loader_install(struct fw_cfg *fw, const struct acpi_config *cfg);
 

@@ -443,6 +443,9 @@ START_TEST(bad_config_fails)
 	ck_assert_int_eq(acpi_loader_build(&cfg, &b), -EINVAL);
 	ck_assert_ptr_null(b.cmds);
 	acpi_loader_free(&b); /* harmless on a failed build */
+	/* No fw_cfg (no firmware configured): a clean error. */
+	default_cfg(&cfg, false);
+	ck_assert_int_eq(acpi_loader_install(NULL, &cfg), -ENODEV);
 }
 END_TEST
 
