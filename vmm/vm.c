@@ -26,7 +26,9 @@
 #include <unistd.h>
 
 #include "acpi/acpi.h"
+#include "acpi_loader.h"
 #include "api.h"
+#include "fw_cfg_boot.h"
 #include "kvm.h"
 #include "layout.h"
 #include "legacy.h"
@@ -92,11 +94,12 @@ static char *vm_kernel_cmdline(const char *user, enum kernel_format fmt)
 	return s;
 }
 
-/* Guest-visible platform description, independent of KVM. */
-static int vm_build_platform(struct vm *vm, struct boot_state *bs)
+/* The ACPI description of hvmm's platform, for either boot path. */
+static void vm_acpi_config(const struct vm *vm, struct acpi_config *acfg)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct acpi_config acfg = {
+
+	*acfg = (struct acpi_config){
 		.ncpus = cfg->ncpus,
 		.ioapic_addr = IOAPIC_BASE,
 		.lapic_addr = LAPIC_BASE,
@@ -109,6 +112,55 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 		.com1_port = cfg->serial == SERIAL_NONE ? 0 : COM1_PORT,
 		.com1_irq = COM1_IRQ,
 	};
+	if (cfg->hyperv)
+		acfg->dsdt_hooks[acfg->nr_dsdt_hooks++] =
+			(struct acpi_dsdt_hook){ .emit = vmbus_acpi_emit };
+}
+
+/*
+ * A firmware boot: the firmware finds RAM, the kernel and hvmm's ACPI
+ * tables through fw_cfg (firmware/fw_cfg_boot.h), which the devices fill
+ * once they exist (vm_firmware_tables); nothing is loaded here. OVMF uses
+ * fixed RAM up to 21 MiB before it detects memory and puts its permanent
+ * PEI memory (about 64 MiB) below the top of low RAM (edk2 OvmfPkg
+ * PlatformPei/MemDetect.c): below FW_MEM_MIN it hangs without a word.
+ */
+#define FW_MEM_MIN (128ULL << 20)
+
+static int vm_firmware_check(const struct vm *vm)
+{
+	if (vm->cfg->mem_size < FW_MEM_MIN) {
+		pr_err("--mem %llu MiB is too small for firmware; at least %llu MiB",
+		       (unsigned long long)(vm->cfg->mem_size >> 20),
+		       (unsigned long long)(FW_MEM_MIN >> 20));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* After device init: hvmm's ACPI tables into fw_cfg, for the firmware. */
+static int vm_firmware_tables(struct vm *vm)
+{
+	struct fw_cfg *fw = fw_cfg_get(vm);
+	struct acpi_config acfg;
+	int ret;
+
+	if (!fw) {
+		pr_err("firmware boot without fw_cfg");
+		return -ENODEV;
+	}
+	vm_acpi_config(vm, &acfg);
+	ret = acpi_loader_install(fw, &acfg);
+	if (ret)
+		pr_err("ACPI tables for the firmware: %s", strerror(-ret));
+	return ret;
+}
+
+/* Guest-visible platform description, independent of KVM. */
+static int vm_build_platform(struct vm *vm, struct boot_state *bs)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct acpi_config acfg;
 	struct load_params lp = {
 		.kernel_path = cfg->kernel,
 		.initrd_path = cfg->initrd,
@@ -131,9 +183,9 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 	ret = e820_build(&vm->e820, &vm->mem);
 	if (ret)
 		return ret;
-	if (cfg->hyperv)
-		acfg.dsdt_hooks[acfg.nr_dsdt_hooks++] =
-			(struct acpi_dsdt_hook){ .emit = vmbus_acpi_emit };
+	if (cfg->firmware)
+		return vm_firmware_check(vm);
+	vm_acpi_config(vm, &acfg);
 	acpi_len = acpi_build(gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE), ACPI_SIZE,
 			      ACPI_BASE, &acfg);
 	if (acpi_len < 0) {
@@ -443,7 +495,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	if (log_async_start())
 		pr_warn("cannot start the log writer; each log line may wait up to %d ms for stderr",
 			LOG_DIRECT_WAIT_MS);
-	if (platform_devices_init(&vm))
+	if (platform_devices_init(&vm) || (cfg->firmware && vm_firmware_tables(&vm)))
 		goto out;
 	vm.vcpus = calloc(vm.ncpus, sizeof(*vm.vcpus));
 	vm.stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -456,12 +508,19 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 		goto out;
 	if (cfg->api_path && api_start(&vm, cfg->api_path, &api))
 		goto out;
-	if (vcpu_set_boot_state(&vm.vcpus[0], &bs)) {
+	if (cfg->firmware) {
+		/* Every vCPU starts from KVM's reset state: the BSP at 0xFFFFFFF0. */
+		pr_info("booting firmware %s%s%s with %u vCPU(s), %llu MiB", cfg->firmware,
+			cfg->kernel ? ", kernel " : "", cfg->kernel ? cfg->kernel : "",
+			vm.ncpus, (unsigned long long)(cfg->mem_size >> 20));
+	} else if (vcpu_set_boot_state(&vm.vcpus[0], &bs)) {
 		pr_err("cannot set the boot vCPU state");
 		goto out;
+	} else {
+		pr_info("booting %s (%s) with %u vCPU(s), %llu MiB", cfg->kernel,
+			loader_format_name(bs.fmt), vm.ncpus,
+			(unsigned long long)(cfg->mem_size >> 20));
 	}
-	pr_info("booting %s (%s) with %u vCPU(s), %llu MiB", cfg->kernel,
-		loader_format_name(bs.fmt), vm.ncpus, (unsigned long long)(cfg->mem_size >> 20));
 	for (i = 0; i < vm.ncpus; i++) {
 		if (vcpu_start(&vm.vcpus[i])) {
 			vm_request_stop(&vm, VM_STOP_ERROR);
