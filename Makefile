@@ -111,7 +111,7 @@ unit-tsan: deps
 
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
 	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
-	$(O)/payloads/hostile.elf
+	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf
 payloads: $(PAYLOADS)
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
