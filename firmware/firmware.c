@@ -319,13 +319,16 @@ static int fw_create_store(const char *path, const uint8_t *data, uint64_t size,
 	if (!ret && fsync(fd))
 		ret = -errno;
 	close(fd);
-	if (!ret && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE)) {
+	if (!ret && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+		tmp[0] = 0; /* it is `path` now */
+	} else if (!ret) {
 		ret = -errno;
 		/* A file system without RENAME_NOREPLACE: link() never replaces either. */
 		if (ret == -EINVAL || ret == -ENOSYS)
 			ret = link(tmp, path) ? -errno : 0;
 	}
-	unlink(tmp);
+	if (tmp[0])
+		unlink(tmp);
 	if (ret == -EEXIST)
 		return 0; /* someone else made it: use theirs */
 	if (ret)

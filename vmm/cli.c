@@ -225,8 +225,12 @@ static int cli_validate(struct vm_config *cfg, char *err, size_t errlen)
 	if (cfg->uefi && cfg->firmware)
 		return cli_err(err, errlen, "--uefi and --firmware exclude each other "
 			       "(--uefi is --firmware %s)", FW_DEFAULT_CODE);
-	if (cfg->uefi)
+	if (cfg->uefi) {
 		cfg->firmware = FW_DEFAULT_CODE;
+		if (access(FW_DEFAULT_CODE, R_OK))
+			return cli_err(err, errlen, "--uefi needs %s (Debian package ovmf): %s",
+				       FW_DEFAULT_CODE, strerror(errno));
+	}
 	if (cfg->uefi_vars && !cfg->firmware)
 		return cli_err(err, errlen, "--uefi-vars needs --firmware or --uefi");
 	if (!cfg->kernel && !cfg->firmware)
