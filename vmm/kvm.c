@@ -39,12 +39,15 @@ static const struct kvm_cap_req required_caps[] = {
 
 /*
  * Where KVM keeps its private real-mode TSS (3 pages) and EPT identity
- * map (1 page) on Intel: KVM makes them private memslots, so they must
- * not overlap a firmware image, which ends at 4 GiB and starts at
- * 0xFFC00000 for OVMF's 4 MiB layout (firmware/firmware.h). QEMU's
- * choice, just below 0xFF000000, leaves room for 16 MiB of firmware
- * (target/i386/kvm/kvm.c, kvm_arch_init: identity_base = 0xfeffc000,
- * TSS one page above).
+ * map (1 page) on Intel hosts without unrestricted guest: KVM makes them
+ * private memslots (arch/x86/kvm/vmx/vmx.c, vmx_set_tss_addr), and a
+ * user memslot that overlaps one fails with EEXIST (virt/kvm/kvm_main.c),
+ * so they must stay clear of a firmware image, which ends at 4 GiB and
+ * starts at 0xFFC00000 for OVMF's 4 MiB layout (firmware/firmware.h).
+ * QEMU's choice, just below 0xFF000000, leaves room for 16 MiB of
+ * firmware (target/i386/kvm/kvm.c, kvm_arch_init: identity_base =
+ * 0xfeffc000, TSS one page above; QEMU also reserves the 16 KiB in the
+ * E820 map).
  */
 #define KVM_IDENTITY_MAP_ADDR 0xfeffc000ULL
 #define KVM_TSS_ADDR (KVM_IDENTITY_MAP_ADDR + 0x1000)
