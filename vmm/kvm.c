@@ -39,7 +39,8 @@ static const struct kvm_cap_req required_caps[] = {
 
 /*
  * Where KVM keeps its private real-mode TSS (3 pages) and EPT identity
- * map (1 page) on Intel hosts without unrestricted guest: KVM makes them
+ * map (1 page) on Intel hosts (older kernels always, newer ones at least
+ * without unrestricted guest): KVM makes them
  * private memslots (arch/x86/kvm/vmx/vmx.c, vmx_set_tss_addr), and a
  * user memslot that overlaps one fails with EEXIST (virt/kvm/kvm_main.c),
  * so they must stay clear of a firmware image, which ends at 4 GiB and
