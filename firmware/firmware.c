@@ -219,6 +219,24 @@ static int fw_check_vars_file(const char *path, int fd, uint64_t want,
 	return 0;
 }
 
+/*
+ * A store to be created at start: its folder must take a new file. The
+ * --uefi default's folders may not exist yet (they are made at start).
+ */
+static int fw_check_new_store(const char *path, bool dflt, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+
+	if (strlen(path) >= sizeof(dir))
+		return fw_err(err, errlen, -EINVAL, "UEFI variable store %s: path too long", path);
+	strcpy(dir, path);
+	dirname(dir);
+	if (access(dir, W_OK | X_OK) == 0 || (dflt && errno == ENOENT))
+		return 0;
+	return fw_err(err, errlen, -EINVAL, "cannot create UEFI variable store %s: %s: %s",
+		      path, dir, strerror(errno));
+}
+
 int firmware_check_config(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	char buf[PATH_MAX];
@@ -236,12 +254,11 @@ int firmware_check_config(const struct vm_config *cfg, char *err, size_t errlen)
 	if (!vars)
 		return err[0] ? -EINVAL : 0;
 	fd = open(vars, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0; /* created from the template at start */
+	if (fd < 0 && errno == ENOENT)
+		return fw_check_new_store(vars, dflt, err, errlen);
+	if (fd < 0)
 		return fw_err(err, errlen, -EINVAL, "UEFI variable store %s: %s", vars,
 			      strerror(errno));
-	}
 	ret = fw_check_vars_file(vars, fd, layout_vars_size(layout), err, errlen);
 	close(fd);
 	return ret;

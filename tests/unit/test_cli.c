@@ -318,6 +318,8 @@ START_TEST(firmware_options)
 	/* Checking the store creates nothing. */
 	ck_assert_int_ne(access(vars, F_OK), 0);
 	ck_assert_int_eq(PARSE("--firmware", tpath("OVMF.fd")), CLI_RUN);
+	/* A store to create in a folder that does not exist: refused now, not at start. */
+	REJECT("nodir", "--firmware", code, "--uefi-vars", tpath("nodir/v.fd"));
 
 	REJECT("--uefi-vars", "--kernel", "k", "--uefi-vars", vars);
 	REJECT("--initrd", "--firmware", code, "--initrd", "i");

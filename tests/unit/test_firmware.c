@@ -381,6 +381,11 @@ START_TEST(check_config)
 	cfg.uefi_vars = in_dir("v.fd");
 	ck_assert_int_eq(firmware_check_config(&cfg, err, sizeof(err)), 0);
 	ck_assert_int_ne(access(in_dir("v.fd"), F_OK), 0); /* checking creates nothing */
+	/* ...but it must be possible: the folder exists. */
+	cfg.uefi_vars = in_dir("nodir/v.fd");
+	check_err(firmware_check_config(&cfg, err, sizeof(err)), "nodir");
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+	cfg.uefi_vars = in_dir("v.fd");
 	fw_make_file(dir, "v.fd", FW_VARS_2M_SIZE, 0, 1);
 	check_err(firmware_check_config(&cfg, err, sizeof(err)), "size");
 	fw_make_file(dir, "v.fd", FW_VARS_4M_SIZE, 0, 1);
@@ -388,6 +393,13 @@ START_TEST(check_config)
 	cfg.firmware = in_dir("OVMF_CODE_4M.secboot.fd");
 	fw_make_file(dir, "OVMF_CODE_4M.secboot.fd", FW_CODE_4M_SIZE, 0, 1);
 	check_err(firmware_check_config(&cfg, err, sizeof(err)), "Secure Boot");
+	/* The --uefi default's folders are made at start: not there yet is fine. */
+	cfg.firmware = in_dir("c4.fd");
+	cfg.uefi_vars = NULL;
+	cfg.uefi = true;
+	setenv("XDG_STATE_HOME", in_dir("state"), 1);
+	ck_assert_int_eq(firmware_check_config(&cfg, err, sizeof(err)), 0);
+	cfg.uefi = false;
 	/* No firmware, nothing to check. */
 	cfg.firmware = NULL;
 	ck_assert_int_eq(firmware_check_config(&cfg, err, sizeof(err)), 0);
