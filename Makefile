@@ -100,7 +100,7 @@ unit-san: deps
 # gcc warns that TSan ignores fences: the ring's fences only order atomics
 # (Dekker-style index/mask checks), which never race; its data copies are
 # ordered by acquire/release on the indices, which TSan does model.
-TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg
+TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg test_flash
 TSAN_CFLAGS := -O1 -g -fsanitize=thread \
 	$(shell $(CC) -Werror -Wno-tsan -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-tsan)
 unit-tsan: deps
@@ -111,7 +111,7 @@ unit-tsan: deps
 
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
 	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
-	$(O)/payloads/hostile.elf
+	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf
 payloads: $(PAYLOADS)
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),

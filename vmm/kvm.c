@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "memslot.h"
 #include "util.h"
 
 struct kvm_cap_req {
@@ -37,13 +38,20 @@ static const struct kvm_cap_req required_caps[] = {
 #define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
 
 /*
- * Where KVM keeps its private real-mode TSS (3 pages) and identity map
- * (1 page) on Intel: in the hole between the LAPIC and the firmware
- * flash, which OVMF leaves free (its 4 MiB image starts at 0xFFC00000),
- * at the addresses QEMU uses.
+ * Where KVM keeps its private real-mode TSS (3 pages) and EPT identity
+ * map (1 page) on Intel hosts (older kernels always, newer ones at least
+ * without unrestricted guest): KVM makes them
+ * private memslots (arch/x86/kvm/vmx/vmx.c, vmx_set_tss_addr), and a
+ * user memslot that overlaps one fails with EEXIST (virt/kvm/kvm_main.c),
+ * so they must stay clear of a firmware image, which ends at 4 GiB and
+ * starts at 0xFFC00000 for OVMF's 4 MiB layout (firmware/firmware.h).
+ * QEMU's choice, just below 0xFF000000, leaves room for 16 MiB of
+ * firmware (target/i386/kvm/kvm.c, kvm_arch_init: identity_base =
+ * 0xfeffc000, TSS one page above; QEMU also reserves the 16 KiB in the
+ * E820 map).
  */
 #define KVM_IDENTITY_MAP_ADDR 0xfeffc000ULL
-#define KVM_TSS_ADDR 0xfeffd000ULL
+#define KVM_TSS_ADDR (KVM_IDENTITY_MAP_ADDR + 0x1000)
 
 static int kvm_open_dev(void)
 {
@@ -150,6 +158,7 @@ int kvm_vm_create(struct vm *vm)
 	int ret;
 
 	vm->vm_fd = -1;
+	memslot_reset(vm); /* a new VM has no ROM slots */
 	vm->sys_fd = kvm_open_dev();
 	if (vm->sys_fd < 0)
 		return vm->sys_fd;
