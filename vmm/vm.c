@@ -114,7 +114,8 @@ static bool vm_pci_hidden(const struct vm_config *cfg)
  * hidden: pci=off (as Firecracker does). With PCI devices: pci=noearly.
  * The PCI0 root bridge limits the real scan to bus 0, but before it
  * Linux's early GART/AGP check (arch/x86/kernel/aperture_64.c,
- * search_agp_bridge, on AMD CPU families with a GART) walks all 256
+ * search_agp_bridge, on AMD CPU families with a GART, such as the lab's
+ * family 0xf) walks all 256
  * buses through CF8/CFC twice, ~33,000 exits; early config access is
  * only for chipset quirks this platform does not have. Other kernels get
  * the command line untouched.
