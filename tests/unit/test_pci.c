@@ -5,6 +5,7 @@
  * register, the platform functions OVMF probes, and the ACPI PM timer.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -393,6 +394,47 @@ START_TEST(bar_moves_at_runtime)
 }
 END_TEST
 
+/* A vCPU thread dispatching while another one keeps moving the BAR. */
+static volatile bool mover_done;
+
+static void *mover(void *arg)
+{
+	unsigned int df = *(unsigned int *)arg;
+
+	for (unsigned int i = 0; i < 20000; i++) {
+		pout(0, addr(0, df, PCI_BASE_ADDRESS_1), 4);
+		pout(4, (uint32_t)MMIO32_BASE + ((i & 1) ? 0x2000 : 0x1000), 4);
+	}
+	__atomic_store_n(&mover_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+START_TEST(bar_moves_under_load)
+{
+	unsigned int df = add_test_dev(), hits = 0;
+	pthread_t t;
+
+	uint8_t d[4];
+
+	cfg_wr(df, PCI_BASE_ADDRESS_1, (uint32_t)MMIO32_BASE + 0x1000, 4);
+	cfg_wr(df, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	mover_done = false;
+	ck_assert_int_eq(pthread_create(&t, NULL, mover, &df), 0);
+	do {
+		/* Wherever the BAR is, an access lands inside it or nowhere. */
+		if (pci_bus_bar_access(&bus, IO_SPACE_MMIO, MMIO32_BASE + 0x1ffc, d, 4, false)) {
+			ck_assert_uint_eq(probe.off, 0xffc);
+			hits++;
+		}
+	} while (!__atomic_load_n(&mover_done, __ATOMIC_ACQUIRE));
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(probe.hits, hits);
+	/* The last move (to +0x2000) is the one that decodes. */
+	ck_assert(pci_bus_bar_access(&bus, IO_SPACE_MMIO, MMIO32_BASE + 0x2ffc, d, 4, false));
+	ck_assert_uint_eq(probe.off, 0xffc);
+}
+END_TEST
+
 START_TEST(slots_and_functions)
 {
 	static struct pci_dev a, b, c, dup;
@@ -599,6 +641,7 @@ static Suite *pci_suite(void)
 	tcase_add_test(bars, bar_bad_descriptions);
 	tcase_add_test(bars, command_decode);
 	tcase_add_test(bars, bar_moves_at_runtime);
+	tcase_add_test(bars, bar_moves_under_load);
 	suite_add_tcase(s, bars);
 
 	tcase_add_checked_fixture(plat, bus_fixture, bus_teardown);
