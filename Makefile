@@ -192,6 +192,9 @@ $(O)/fuzz/fuzz_vmbus_ring: fuzz/fuzz_vmbus_ring.c $(FUZZ_VMBUS) $(FUZZ_COMMON)
 $(O)/fuzz/fuzz_ic: fuzz/fuzz_ic.c $(FUZZ_IC) $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
+$(O)/fuzz/fuzz_pci: fuzz/fuzz_pci.c devices/pci.c devices/pci_platform.c $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
 # The state-machine harness runs the whole VMBus server with its threads:
 # it links a libhvmm built with coverage and sanitizers (O=build-fuzz).
 FUZZ_LIB_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
@@ -201,7 +204,7 @@ $(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_gues
 		build-fuzz/libhvmm.a
 	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< build-fuzz/libhvmm.a $(LIBS)
 FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
-	$(O)/fuzz/fuzz_vmbus_server
+	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_pci
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@for f in $(FUZZERS); do \
