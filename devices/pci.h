@@ -87,7 +87,7 @@ struct pci_dev {
 	/* ---- owned by the bus ---- */
 	struct pci_bus *bus;
 	uint8_t cap_end;                     /* next free capability offset */
-	uint64_t bar_addr[PCI_NUM_BARS];     /* base as the guest programmed it */
+	uint64_t bar_addr[PCI_NUM_BARS];     /* as programmed; read it through pci_bar_active() */
 };
 
 /*
