@@ -100,7 +100,8 @@ unit-san: deps
 # gcc warns that TSan ignores fences: the ring's fences only order atomics
 # (Dekker-style index/mask checks), which never race; its data copies are
 # ordered by acquire/release on the indices, which TSan does model.
-TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg test_flash
+TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg \
+	test_flash test_pci
 TSAN_CFLAGS := -O1 -g -fsanitize=thread \
 	$(shell $(CC) -Werror -Wno-tsan -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-tsan)
 unit-tsan: deps
@@ -195,6 +196,9 @@ $(O)/fuzz/fuzz_ic: fuzz/fuzz_ic.c $(FUZZ_IC) $(FUZZ_COMMON)
 $(O)/fuzz/fuzz_fw_cfg_dma: fuzz/fuzz_fw_cfg_dma.c firmware/fw_cfg.c $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Ifirmware -pthread -o $@ $^
+$(O)/fuzz/fuzz_pci: fuzz/fuzz_pci.c devices/pci.c devices/pci_platform.c $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^
 # The state-machine harness runs the whole VMBus server with its threads:
 # it links a libhvmm built with coverage and sanitizers (O=build-fuzz).
 FUZZ_LIB_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
@@ -204,7 +208,7 @@ $(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_gues
 		build-fuzz/libhvmm.a
 	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< build-fuzz/libhvmm.a $(LIBS)
 FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
-	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma
+	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma $(O)/fuzz/fuzz_pci
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@for f in $(FUZZERS); do \
