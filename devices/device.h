@@ -115,7 +115,9 @@ int dev_set_console(struct vm *vm, struct uart *u);
  * platform a vector's message (address, data) and whether it is masked
  * (MSI-X vector or function mask, or MSI-X disabled); the device itself
  * keeps masked messages pending (the PBA) and never writes the eventfd
- * of a masked vector. Callable from any thread. 0 or -errno.
+ * of a masked vector. The eventfd is the device's: it closes it in its
+ * exit (which may run after the VM's KVM state is gone; a write then
+ * reaches nobody). Callable from any thread. 0 or -errno.
  */
 int dev_msi_alloc(struct vm *vm, int *efd);
 int dev_msi_set(struct vm *vm, unsigned int id, uint64_t addr, uint32_t data, bool masked);

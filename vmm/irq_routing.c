@@ -66,13 +66,9 @@ struct irq_routing *irq_routing_create(int vm_fd, irq_commit_fn commit)
 
 void irq_routing_free(struct irq_routing *r)
 {
-	unsigned int i;
-
+	/* MSI eventfds are the devices' (device.h): their exit may come later. */
 	if (!r)
 		return;
-	for (i = 0; i < r->nr_msi; i++)
-		if (r->msi[i].efd >= 0)
-			close(r->msi[i].efd);
 	pthread_mutex_destroy(&r->lock);
 	free(r->table);
 	free(r);

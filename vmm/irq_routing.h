@@ -58,7 +58,7 @@ struct irq_routing {
  * allocation failure.
  */
 struct irq_routing *irq_routing_create(int vm_fd, irq_commit_fn commit);
-/* Free the table and close the MSI eventfds (after the vCPUs stopped). */
+/* Free the table (after the vCPUs stopped). MSI eventfds stay open: their devices close them. */
 void irq_routing_free(struct irq_routing *r);
 
 /* Route gsi to SINT `sint` of VP `vcpu`; irq_routing_commit() applies. 0 or -ENOSPC. */
