@@ -17,22 +17,31 @@
 struct vm;
 
 /* Fixed port assignments, mirrored into the FADT by vm.c. */
-#define PM_EVT_PORT 0x600     /* PM1a_EVT_BLK, 4 bytes */
-#define PM_CNT_PORT 0x604     /* PM1a_CNT_BLK, 2 bytes */
-#define PM_RESET_PORT 0xcf9   /* FADT RESET_REG */
+/*
+ * The PM block at 0xB000, where OVMF puts it on i440FX (edk2
+ * OvmfPkg/Include/IndustryStandard/I440FxPiix4.h PIIX4_PMBA_VALUE) and
+ * where the PIIX4 PM function's PMBA says it is (pci_platform.c).
+ */
+#define PM_EVT_PORT 0xb000    /* PM1a_EVT_BLK, 4 bytes */
+#define PM_CNT_PORT 0xb004    /* PM1a_CNT_BLK, 2 bytes */
+#define PM_TMR_PORT 0xb008    /* PM_TMR_BLK, 4 bytes, 24-bit counter */
+#define PM_TMR_HZ 3579545U
+#define PM_RESET_PORT 0xcf9   /* FADT RESET_REG: the PIIX RC register, pci.c */
 #define PM_RESET_VALUE 0x06
 #define PM_SCI_IRQ 9
 #define PM_S5_SLP_TYP 5
 #define COM1_PORT 0x3f8
 #define COM1_IRQ 4
 
-/* ACPI PM1 event/control registers and the reset register. */
+/* ACPI PM1 event/control registers and the PM timer. */
 struct pm {
 	pthread_mutex_t lock;
 	struct vm *vm;
 	uint16_t sts, en, cnt;
 };
 int pm_setup(struct vm *vm, struct pm *pm);
+/* The PM timer's value at CLOCK_MONOTONIC time (sec, nsec): 24 bits. */
+uint32_t pm_timer_at(uint64_t sec, uint32_t nsec);
 
 /* i8042: status/data ports; command 0xfe and output-port bit 0 reset. */
 struct i8042 {

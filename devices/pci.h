@@ -141,6 +141,20 @@ uint32_t pci_cfg_read(struct pci_dev *d, unsigned int off, unsigned int len);
 void pci_cfg_write(struct pci_dev *d, unsigned int off, unsigned int len, uint32_t val);
 
 /*
+ * The platform's windows, in which BARs decode. The I/O window is what
+ * OVMF's PlatformInitLib/Platform.c (PlatformMemMapInitialization) gives
+ * PCI on i440FX; the 32-bit MMIO window is [pci_mmio32_base(low RAM),
+ * PCI_MMIO32_END): 4 GiB minus the largest power of two not above the
+ * gap (PlatformInitLib/MemDetect.c, PlatformQemuUc32BaseInitialization)
+ * up to 0xFC000000 (Platform.c: PciSize = 0xFC000000 - PciBase). The
+ * 64-bit window starts at the first 1 GiB boundary above RAM.
+ */
+#define PCI_IO_WINDOW_BASE 0xc000
+#define PCI_IO_WINDOW_END 0x10000
+#define PCI_MMIO32_END 0xfc000000ULL
+uint64_t pci_mmio32_base(uint64_t low_ram);
+
+/*
  * Whether BAR idx currently decodes (the command register's I/O or
  * memory enable is on and the BAR is inside the bus window), and where.
  */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * ACPI fixed-hardware power management, the subset an OS uses to power
- * off and reboot: PM1a status/enable, PM1a control with SLP_TYP/SLP_EN,
- * and the FADT reset register.
+ * off and keep time: PM1a status/enable, PM1a control with SLP_TYP/SLP_EN,
+ * and the PM timer. The FADT reset register (0xCF9) is the PIIX reset
+ * control register, in pci.c.
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "legacy.h"
 #include "util.h"
@@ -15,7 +17,7 @@
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_TYP_MASK (7U << PM1_SLP_TYP_SHIFT)
 #define PM1_SLP_EN (1U << 13)
-#define RESET_CPU (1U << 2)
+#define PM_TMR_MASK 0xffffffU   /* 24 bits: the FADT leaves TMR_VAL_EXT clear */
 
 static void put_le(uint8_t *data, unsigned int len, uint32_t v)
 {
@@ -97,19 +99,32 @@ static void pm_cnt_write(void *opaque, uint64_t off, const uint8_t *data, unsign
 	}
 }
 
-static void pm_reset_write(void *opaque, uint64_t off, const uint8_t *data, unsigned int len)
+/*
+ * 3.579545 MHz from CLOCK_MONOTONIC (vDSO, no syscall): the timer is
+ * OVMF's hottest exit (AcpiTimerLib polls it in every MicroSecondDelay,
+ * over a million reads per boot), so no lock and no state. Split in
+ * seconds and nanoseconds so nothing overflows 64 bits; the result is
+ * exact (floor of ns * Hz / 1e9) and therefore monotonic.
+ */
+uint32_t pm_timer_at(uint64_t sec, uint32_t nsec)
 {
-	struct pm *pm = opaque;
+	uint64_t ticks = sec * PM_TMR_HZ + (uint64_t)nsec * PM_TMR_HZ / 1000000000U;
 
-	if (data[0] & RESET_CPU) {
-		pr_info("guest reset through port 0x%x", PM_RESET_PORT);
-		vm_request_stop(pm->vm, VM_STOP_REBOOT);
-	}
+	return (uint32_t)ticks & PM_TMR_MASK;
+}
+
+static void pm_tmr_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	put_le(data, len, pm_timer_at((uint64_t)ts.tv_sec, (uint32_t)ts.tv_nsec) >> (8 * off));
 }
 
 static const struct iodev_ops pm_evt_ops = { .read = pm_evt_read, .write = pm_evt_write };
 static const struct iodev_ops pm_cnt_ops = { .read = pm_cnt_read, .write = pm_cnt_write };
-static const struct iodev_ops pm_reset_ops = { .write = pm_reset_write };
+/* The timer is read-only: writes are ignored. */
+static const struct iodev_ops pm_tmr_ops = { .read = pm_tmr_read };
 
 int pm_setup(struct vm *vm, struct pm *pm)
 {
@@ -122,6 +137,6 @@ int pm_setup(struct vm *vm, struct pm *pm)
 	if (!ret)
 		ret = iobus_register(&vm->pio, PM_CNT_PORT, 2, &pm_cnt_ops, pm, "pm1a-cnt");
 	if (!ret)
-		ret = iobus_register(&vm->pio, PM_RESET_PORT, 1, &pm_reset_ops, pm, "reset");
+		ret = iobus_register(&vm->pio, PM_TMR_PORT, 4, &pm_tmr_ops, pm, "pm-tmr");
 	return ret;
 }

@@ -31,6 +31,7 @@
 #include "layout.h"
 #include "legacy.h"
 #include "loader/loader.h"
+#include "pci.h"
 #include "uart.h"
 #include "vmbus/vmbus.h"
 #include "vm_vmbus.h"
@@ -38,6 +39,10 @@
 #include "util.h"
 #include "vcpu.h"
 #include "x86_boot.h"
+
+/* Self-registered devices (temporary glue: vmm/dev_shim.c). */
+int dev_shim_init(struct vm *vm);
+void dev_shim_exit(struct vm *vm);
 
 /* Device state that lives exactly as long as one VM instance. */
 struct vm_devices {
@@ -115,6 +120,7 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 		.sci_irq = PM_SCI_IRQ,
 		.pm1a_evt_port = PM_EVT_PORT,
 		.pm1a_cnt_port = PM_CNT_PORT,
+		.pm_tmr_port = PM_TMR_PORT,
 		.reset_port = PM_RESET_PORT,
 		.reset_value = PM_RESET_VALUE,
 		.s5_slp_typ = PM_S5_SLP_TYP,
@@ -143,6 +149,8 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 	ret = e820_build(&vm->e820, &vm->mem);
 	if (ret)
 		return ret;
+	acfg.pci_mmio32_base = (uint32_t)pci_mmio32_base(vm->mem.low_size);
+	acfg.pci_mmio32_end = PCI_MMIO32_END;
 	if (cfg->hyperv)
 		acfg.dsdt_hooks[acfg.nr_dsdt_hooks++] =
 			(struct acpi_dsdt_hook){ .emit = vmbus_acpi_emit };
@@ -207,6 +215,8 @@ static int vm_setup_devices(struct vm *vm, struct vm_devices *dev, int serial_fd
 		ret = i8042_setup(vm, &dev->kbc);
 	if (!ret)
 		ret = rtc_setup(vm, &dev->rtc);
+	if (!ret)
+		ret = dev_shim_init(vm);
 	if (!ret) /* for tests: a guest clock only time sync can correct */
 		dev->rtc.offset_s = vm->cfg->rtc_offset_s;
 	if (!ret)
@@ -548,6 +558,7 @@ out:
 		close(serial_fd);
 	if (vm.com1)
 		uart_destroy(vm.com1);
+	dev_shim_exit(&vm);
 	log_async_stop(VM_LOG_FLUSH_MS);
 	gmem_free(&vm.mem);
 	free(dev);

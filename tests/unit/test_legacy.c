@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The PC legacy devices: RTC/CMOS, ACPI PM1 block and reset register,
+ * The PC legacy devices: RTC/CMOS, ACPI PM1 block (reset register: test_pci),
  * the i8042 reset line, and the stop protocol they all end in.
  */
 #include <stdint.h>
@@ -396,20 +396,6 @@ START_TEST(pm_poweroff_byte)
 }
 END_TEST
 
-START_TEST(pm_reset_reg)
-{
-	static struct pm pm;
-
-	ck_assert_int_eq(pm_setup(&vm, &pm), 0);
-	out(PM_RESET_PORT, 0x02, 1);
-	ck_assert_int_eq(vm.stop_reason, VM_RUNNING);
-	out(PM_RESET_PORT, PM_RESET_VALUE, 1);
-	ck_assert_int_eq(vm.stop_reason, VM_STOP_REBOOT);
-	/* Write-only register: reads float high. */
-	ck_assert_uint_eq(in(PM_RESET_PORT, 1), 0xff);
-}
-END_TEST
-
 START_TEST(pm_status_enable)
 {
 	static struct pm pm;
@@ -515,7 +501,6 @@ START_TEST(stop_devices_first_wins)
 	ck_assert_int_eq(i8042_setup(&vm, &k), 0);
 	out(PM_CNT_PORT, (5 << 10) | (1 << 13), 2);
 	out(0x64, 0xfe, 1);
-	out(PM_RESET_PORT, PM_RESET_VALUE, 1);
 	ck_assert_int_eq(vm.stop_reason, VM_STOP_POWEROFF);
 }
 END_TEST
@@ -539,7 +524,6 @@ static Suite *legacy_suite(void)
 	tcase_add_checked_fixture(dev, vm_fixture, NULL);
 	tcase_add_test(dev, pm_poweroff);
 	tcase_add_test(dev, pm_poweroff_byte);
-	tcase_add_test(dev, pm_reset_reg);
 	tcase_add_test(dev, pm_status_enable);
 	tcase_add_test(dev, i8042_pulse_reset);
 	tcase_add_test(dev, i8042_outport_reset);

@@ -55,6 +55,9 @@ static int check_config(const struct acpi_config *cfg)
 		return -EINVAL;
 	if (cfg->com1_port && cfg->com1_irq > 15)
 		return -EINVAL;
+	if (cfg->pci_mmio32_end && (cfg->pci_mmio32_end <= cfg->pci_mmio32_base ||
+				    cfg->pci_mmio32_end > (1ULL << 32)))
+		return -EINVAL;
 	if (cfg->nr_dsdt_hooks > ACPI_MAX_DSDT_HOOKS)
 		return -EINVAL;
 	for (unsigned int i = 0; i < cfg->nr_dsdt_hooks; i++)

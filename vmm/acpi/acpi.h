@@ -29,11 +29,18 @@ struct acpi_config {
 	uint8_t sci_irq;
 	uint16_t pm1a_evt_port;      /* PM1a event block: 4 bytes */
 	uint16_t pm1a_cnt_port;      /* PM1a control block: 2 bytes */
+	uint16_t pm_tmr_port;        /* PM timer, 4 bytes, 24-bit; 0 = none */
 	uint16_t reset_port;         /* FADT reset register (system I/O) */
 	uint8_t reset_value;
 	uint8_t s5_slp_typ;          /* SLP_TYP value for \_S5 */
 	uint16_t com1_port;          /* 0 = no COM1 device in the DSDT */
 	uint8_t com1_irq;
+	/*
+	 * PCI root bridge \_SB.PCI0 (bus 0 only) with this 32-bit MMIO
+	 * window [base, end); end 0 = no PCI0 in the DSDT.
+	 */
+	uint32_t pci_mmio32_base;
+	uint64_t pci_mmio32_end;
 	unsigned int nr_dsdt_hooks;
 	struct acpi_dsdt_hook dsdt_hooks[ACPI_MAX_DSDT_HOOKS];
 };

@@ -16,6 +16,18 @@
  *           IRQNoFlags () { irq }
  *         })
  *       }
+ *       Device (PCI0) {                  (when cfg->pci_mmio32_end)
+ *         Name (_HID, EisaId ("PNP0A03"))
+ *         Name (_UID, 0)
+ *         Name (_BBN, 0)
+ *         Name (_CRS, ResourceTemplate () {
+ *           WordBusNumber (ResourceProducer, ..., 0, 0, 0, 0, 1)
+ *           IO (Decode16, 0xCF8, 0xCF8, 1, 8)
+ *           WordIO (ResourceProducer, ..., 0x0000, 0x0CF7, ...)
+ *           WordIO (ResourceProducer, ..., 0x0D00, 0xFFFF, ...)
+ *           QWordMemory (ResourceProducer, ..., mmio32 window)
+ *         })
+ *       }
  *       ... hooks ...
  *     }
  *     Name (\_S5, Package () { typ, typ, 0, 0 })
@@ -40,6 +52,29 @@ static void emit_com1(struct aml *a, const struct acpi_config *cfg)
 	aml_device_end(a);
 }
 
+/*
+ * The root bridge, bus 0 only: Linux scans exactly the buses in _CRS's
+ * bus range, so it never walks the 255 empty ones. The I/O windows
+ * leave out the config ports, as QEMU's i440FX DSDT does.
+ */
+static void emit_pci0(struct aml *a, const struct acpi_config *cfg)
+{
+	aml_device_begin(a, "PCI0");
+	aml_name_eisaid(a, "_HID", "PNP0A03");
+	aml_name_integer(a, "_UID", 0);
+	aml_name_integer(a, "_BBN", 0);
+	aml_name(a, "_CRS");
+	aml_restemplate_begin(a);
+	aml_res_word_bus(a, 0, 0);
+	aml_res_io(a, 0xcf8, 8);
+	aml_res_word_io(a, 0x0000, 0x0cf7);
+	aml_res_word_io(a, 0x0d00, 0xffff);
+	aml_res_qword_memory(a, cfg->pci_mmio32_base,
+			     cfg->pci_mmio32_end - cfg->pci_mmio32_base, true);
+	aml_restemplate_end(a);
+	aml_device_end(a);
+}
+
 static void emit_body(struct aml *a, const struct acpi_config *cfg)
 {
 	/*
@@ -51,6 +86,8 @@ static void emit_body(struct aml *a, const struct acpi_config *cfg)
 	aml_scope_begin(a, "\\_SB");
 	if (cfg->com1_port)
 		emit_com1(a, cfg);
+	if (cfg->pci_mmio32_end)
+		emit_pci0(a, cfg);
 	for (unsigned int i = 0; i < cfg->nr_dsdt_hooks; i++)
 		cfg->dsdt_hooks[i].emit(a, cfg->dsdt_hooks[i].opaque);
 	aml_scope_end(a);

@@ -76,6 +76,12 @@ ssize_t acpi_build_fadt(uint8_t *out, size_t room,
 	 */
 	f.x_pm1a_evt_blk = io_gas(cfg->pm1a_evt_port, 4, ACPI_ACCESS_WORD);
 	f.x_pm1a_cnt_blk = io_gas(cfg->pm1a_cnt_port, 2, ACPI_ACCESS_WORD);
+	/* A 24-bit timer: TMR_VAL_EXT (flags bit 8) stays clear. */
+	if (cfg->pm_tmr_port) {
+		f.pm_tmr_blk = cfg->pm_tmr_port;
+		f.pm_tmr_len = 4;
+		f.x_pm_tmr_blk = io_gas(cfg->pm_tmr_port, 4, ACPI_ACCESS_DWORD);
+	}
 
 	/*
 	 * No C2/C3: latencies above 100/1000 us tell the OS they do not

@@ -54,6 +54,7 @@ struct acpi_gas {
 #define ACPI_GAS_IO 1
 #define ACPI_ACCESS_BYTE 1
 #define ACPI_ACCESS_WORD 2
+#define ACPI_ACCESS_DWORD 3
 
 /* FADT, revision 6 (ACPI 6.x), 276 bytes. */
 struct acpi_fadt {

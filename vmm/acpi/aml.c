@@ -39,6 +39,7 @@
 #define RES_MEMORY32_FIXED 0x86
 #define RES_EXT_INTERRUPT 0x89
 #define RES_QWORD_ADDRESS 0x8a
+#define RES_WORD_ADDRESS 0x88
 
 enum aml_kind {
 	K_SCOPE = 1,
@@ -608,6 +609,40 @@ void aml_res_memory32_fixed(struct aml *a, uint32_t base, uint32_t len,
 	put_le(d + 4, base, 4);
 	put_le(d + 8, len, 4);
 	aml_bytes(a, d, sizeof(d));
+}
+
+/* Word Address Space Descriptor (ACPI 6.5, 6.4.3.5.3), producer. */
+static void res_word_range(struct aml *a, uint8_t type, uint8_t type_flags,
+			   uint16_t min, uint16_t max)
+{
+	uint8_t d[16] = { RES_WORD_ADDRESS };
+
+	if (!in_restemplate(a))
+		return;
+	if (max < min) {
+		set_err(a, -EINVAL);
+		return;
+	}
+	put_le(d + 1, sizeof(d) - 3, 2);
+	d[3] = type;
+	d[4] = (1u << 2) | (1u << 3); /* MinFixed | MaxFixed, PosDecode, producer */
+	d[5] = type_flags;
+	put_le(d + 6, 0, 2);                    /* granularity */
+	put_le(d + 8, min, 2);
+	put_le(d + 10, max, 2);
+	put_le(d + 12, 0, 2);                   /* translation offset */
+	put_le(d + 14, (uint64_t)max - min + 1, 2);
+	aml_bytes(a, d, sizeof(d));
+}
+
+void aml_res_word_io(struct aml *a, uint16_t min, uint16_t max)
+{
+	res_word_range(a, 1, 3 /* EntireRange */, min, max);
+}
+
+void aml_res_word_bus(struct aml *a, uint16_t min, uint16_t max)
+{
+	res_word_range(a, 2, 0, min, max);
 }
 
 void aml_res_qword_memory(struct aml *a, uint64_t base, uint64_t len,

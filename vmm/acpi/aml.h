@@ -118,6 +118,15 @@ void aml_res_irq_noflags(struct aml *a, unsigned int irq);
 /* Interrupt(ResourceConsumer, ..., ){gsi}: the extended descriptor. */
 void aml_res_interrupt(struct aml *a, uint32_t gsi, unsigned int flags);
 
+/*
+ * WordIO(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange,
+ * 0, min, max, 0, max - min + 1) and WordBusNumber(ResourceProducer,
+ * MinFixed, MaxFixed, PosDecode, 0, min, max, 0, max - min + 1): the
+ * windows a PCI root bridge hands to its bus.
+ */
+void aml_res_word_io(struct aml *a, uint16_t min, uint16_t max);
+void aml_res_word_bus(struct aml *a, uint16_t min, uint16_t max);
+
 /* Memory32Fixed(ReadWrite or ReadOnly, base, len). */
 void aml_res_memory32_fixed(struct aml *a, uint32_t base, uint32_t len,
 			    bool writable);
