@@ -106,6 +106,28 @@ struct uart;
 int dev_set_console(struct vm *vm, struct uart *u);
 
 /*
+ * Read-only guest memory backed by host memory (firmware/flash.c, the
+ * firmware image): a KVM_MEM_READONLY memslot. Guest reads and
+ * instruction fetches hit `host` directly; guest writes exit as MMIO
+ * writes to whatever the device registered with dev_mmio_register() over
+ * the same range (KVM_EXIT_MMIO; Documentation/virt/kvm/api.rst). With
+ * present=false the slot goes away and every access is MMIO.
+ *
+ * `id` names the slot among a VM's ROM slots (0..DEV_ROM_SLOTS-1, one
+ * owner each: the DEV_ROM_ID_* below). gpa, len and host are page
+ * aligned; present=true on a present slot first removes it (so a slot can
+ * move); present=false on an absent slot is a no-op. Callable from init,
+ * exit and from vCPU threads while other vCPUs run; calls are serialised.
+ * 0, or -EINVAL (bad id or alignment), -ENOTSUP (KVM without read-only
+ * memory), -errno from KVM.
+ */
+#define DEV_ROM_SLOTS 8
+#define DEV_ROM_ID_FW_CODE 0   /* the firmware image */
+#define DEV_ROM_ID_FW_VARS 1   /* the UEFI variable store in read-array mode */
+int dev_rom_map(struct vm *vm, unsigned int id, uint64_t gpa, uint64_t len, void *host,
+		bool present);
+
+/*
  * MSI and MSI-X for PCI functions (vmm/platform_msi.c, on the VM's GSI
  * routing table, vmm/irq_routing.h). A device takes one slot per vector
  * from its init: dev_msi_alloc returns the slot id (>= 0, or -errno) and

@@ -2,17 +2,22 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "firmware.h"
 #include "util.h"
 
 enum {
 	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV, OPT_DEBUG_INJECT,
-	OPT_SHUTDOWN_GRACE, OPT_API,
+	OPT_SHUTDOWN_GRACE, OPT_API, OPT_FIRMWARE, OPT_UEFI_VARS, OPT_UEFI, OPT_DISK,
 };
 
 static const struct option run_opts[] = {
@@ -30,6 +35,10 @@ static const struct option run_opts[] = {
 	{ "debug-inject", required_argument, NULL, OPT_DEBUG_INJECT },
 	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "api", required_argument, NULL, OPT_API },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+	{ "uefi-vars", required_argument, NULL, OPT_UEFI_VARS },
+	{ "uefi", no_argument, NULL, OPT_UEFI },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -40,14 +49,17 @@ void cli_usage(FILE *f)
 {
 	fprintf(f,
 "usage: hvmm run --kernel FILE [options]\n"
+"       hvmm run --uefi | --firmware FILE [--kernel FILE] [options]\n"
 "       hvmm ctl [--timeout S] SOCKET status | shutdown [--reboot] [--force] | remove DEV | add DEV\n"
 "       hvmm --help | --version\n"
 "\n"
 "Boot a kernel on KVM. FILE may be a Linux bzImage, an ELF kernel (vmlinux\n"
-"with a PVH note, or a plain 64-bit ELF) or a Multiboot v1 kernel.\n"
+"with a PVH note, or a plain 64-bit ELF) or a Multiboot v1 kernel. With a\n"
+"UEFI firmware (Debian's OVMF) the firmware boots instead: from --disk, or the\n"
+"--kernel/--initrd/--cmdline it is handed.\n"
 "\n"
 "options for run:\n"
-"  --kernel FILE        kernel image (required)\n"
+"  --kernel FILE        kernel image (required without a firmware)\n"
 "  --initrd FILE        initial ramdisk (Linux) or first module (Multiboot)\n"
 "  --cmdline STRING     kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")\n"
 "  --mem SIZE           guest RAM, e.g. 512M, 2G (default 512M; 16M..1T, 2M multiple)\n"
@@ -60,6 +72,17 @@ void cli_usage(FILE *f)
 "                       the shutdown IC and stop it after S seconds (default %d;\n"
 "                       0 = stop at once)\n"
 "  --api unix:PATH      control socket for `hvmm ctl PATH COMMAND`\n"
+"  --firmware FILE      UEFI firmware: OVMF_CODE_4M.fd, OVMF_CODE.fd or OVMF.fd\n"
+"                       (not the Secure Boot builds: *.secboot.fd, *.ms.fd)\n"
+"  --uefi-vars FILE     writable UEFI variable store, created from the\n"
+"                       firmware's OVMF_VARS template on first use (default:\n"
+"                       variables last until the VM ends)\n"
+"  --uefi               --firmware " FW_DEFAULT_CODE "\n"
+"                       with the store DISK" FW_DISK_VARS_SUFFIX " next to the first --disk file,\n"
+"                       else $XDG_STATE_HOME/" FW_STATE_NAME "\n"
+"                       (~/.local/state/...); --uefi-vars overrides it\n"
+"  --disk FILE[,readonly]  virtio-blk disk: a raw image or a block device\n"
+"                       (repeatable, up to %d)\n"
 "  --debug-inject WHAT  for tests (repeatable):\n"
 "                       late-event-port: restore the VMBus bug where a\n"
 "                       channel's first signal to the guest is lost\n"
@@ -72,14 +95,14 @@ void cli_usage(FILE *f)
 "exit status:\n"
 "  0  the guest powered off\n"
 "  1  internal error (KVM or host failure)\n"
-"  2  bad command line, or a kernel/initrd that cannot be loaded\n"
+"  2  bad command line, or a kernel/initrd/firmware/disk that cannot be used\n"
 "  3  the guest rebooted (with --on-reboot exit)\n"
 "  4  the guest crashed: triple fault or unhandled exit (registers are printed)\n"
 "  5  --timeout expired\n"
 "  6  stopped by SIGINT or SIGTERM\n"
 "  7  the guest panicked and said so through the Hyper-V crash MSRs (its crash\n"
 "     parameters and last console lines are printed)\n",
-		VM_MAX_CPUS, CLI_DEFAULT_SHUTDOWN_GRACE);
+		VM_MAX_CPUS, CLI_DEFAULT_SHUTDOWN_GRACE, VM_MAX_DISKS);
 }
 
 static int cli_err(char *err, size_t errlen, const char *fmt, ...)
@@ -145,6 +168,78 @@ static int cli_debug_inject(const char *arg, struct vm_config *cfg, char *err, s
 	}
 	return cli_err(err, errlen,
 		       "--debug-inject: '%s' is not late-event-port or rtc-offset=SECONDS", arg);
+}
+
+/* --disk paths without their ",readonly": cfg points here (argv stays untouched). */
+static char disk_paths[VM_MAX_DISKS][PATH_MAX];
+
+/* --disk PATH[,readonly]: a comma ends the path, so a path cannot contain one. */
+static int cli_disk(const char *arg, struct vm_config *cfg, char *err, size_t errlen)
+{
+	const char *comma = strchr(arg, ',');
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+	struct disk_config *d;
+
+	if (cfg->nr_disks >= VM_MAX_DISKS)
+		return cli_err(err, errlen, "--disk: at most %d disks", VM_MAX_DISKS);
+	if (!len || len >= PATH_MAX)
+		return cli_err(err, errlen, "--disk: '%s' is not PATH[,readonly]", arg);
+	if (comma && strcmp(comma + 1, "readonly"))
+		return cli_err(err, errlen, "--disk: unknown option '%s' (only ,readonly)",
+			       comma + 1);
+	d = &cfg->disks[cfg->nr_disks];
+	memcpy(disk_paths[cfg->nr_disks], arg, len);
+	disk_paths[cfg->nr_disks][len] = 0;
+	d->path = disk_paths[cfg->nr_disks];
+	d->readonly = comma != NULL;
+	cfg->nr_disks++;
+	return 0;
+}
+
+/* A disk must open the way virtio-blk will open it: read-write unless ,readonly. */
+static int cli_check_disk(const struct disk_config *d, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, e;
+
+	fd = open(d->path, (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		return cli_err(err, errlen, "--disk %s: %s%s", d->path, strerror(e),
+			       !d->readonly && (e == EACCES || e == EROFS || e == EPERM)
+			       ? " (add ,readonly to use it read-only)" : "");
+	}
+	e = fstat(fd, &st) ? errno : 0;
+	close(fd);
+	if (e || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
+		return cli_err(err, errlen, "--disk %s is not a file or a block device", d->path);
+	return 0;
+}
+
+/* The checks that need every option: firmware vs. kernel, and the files. */
+static int cli_validate(struct vm_config *cfg, char *err, size_t errlen)
+{
+	unsigned int i;
+	int ret;
+
+	if (cfg->uefi && cfg->firmware)
+		return cli_err(err, errlen, "--uefi and --firmware exclude each other "
+			       "(--uefi is --firmware %s)", FW_DEFAULT_CODE);
+	if (cfg->uefi)
+		cfg->firmware = FW_DEFAULT_CODE;
+	if (cfg->uefi_vars && !cfg->firmware)
+		return cli_err(err, errlen, "--uefi-vars needs --firmware or --uefi");
+	if (!cfg->kernel && !cfg->firmware)
+		return cli_err(err, errlen, "--kernel FILE is required (or --firmware FILE, --uefi)");
+	if (!cfg->kernel && cfg->initrd)
+		return cli_err(err, errlen, "--initrd needs --kernel");
+	for (i = 0; i < cfg->nr_disks; i++) {
+		ret = cli_check_disk(&cfg->disks[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	ret = firmware_check_config(cfg, err, errlen);
+	return ret ? -EINVAL : 0;
 }
 
 static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, size_t errlen)
@@ -218,6 +313,17 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 			return cli_err(err, errlen, "--api: '%s' is not unix:PATH", arg);
 		cfg->api_path = arg + 5;
 		break;
+	case OPT_FIRMWARE:
+		cfg->firmware = arg;
+		break;
+	case OPT_UEFI_VARS:
+		cfg->uefi_vars = arg;
+		break;
+	case OPT_UEFI:
+		cfg->uefi = true;
+		break;
+	case OPT_DISK:
+		return cli_disk(arg, cfg, err, errlen);
 	case OPT_HYPERV:
 		if (!strcmp(arg, "on"))
 			cfg->hyperv = true;
@@ -282,7 +388,6 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, char *err, size_
 	}
 	if (optind < argc)
 		return cli_err(err, errlen, "unexpected argument '%s'", argv[optind]);
-	if (!cfg->kernel)
-		return cli_err(err, errlen, "--kernel FILE is required");
-	return CLI_RUN;
+	ret = cli_validate(cfg, err, errlen);
+	return ret ? ret : CLI_RUN;
 }

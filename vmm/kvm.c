@@ -11,6 +11,7 @@
 
 #include "irq_routing.h"
 #include "layout.h"
+#include "memslot.h"
 #include "util.h"
 
 struct kvm_cap_req {
@@ -35,11 +36,19 @@ static const struct kvm_cap_req required_caps[] = {
 };
 #undef CAP
 
-/* Where KVM keeps its private real-mode TSS and identity map (Intel). */
 #define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
 
-#define KVM_TSS_ADDR 0xfffbd000ULL
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+/*
+ * Where KVM keeps its private real-mode TSS (3 pages) and EPT identity
+ * map (1 page) on Intel: KVM makes them private memslots, so they must
+ * not overlap a firmware image, which ends at 4 GiB and starts at
+ * 0xFFC00000 for OVMF's 4 MiB layout (firmware/firmware.h). QEMU's
+ * choice, just below 0xFF000000, leaves room for 16 MiB of firmware
+ * (target/i386/kvm/kvm.c, kvm_arch_init: identity_base = 0xfeffc000,
+ * TSS one page above).
+ */
+#define KVM_IDENTITY_MAP_ADDR 0xfeffc000ULL
+#define KVM_TSS_ADDR (KVM_IDENTITY_MAP_ADDR + 0x1000)
 
 static int kvm_open_dev(void)
 {
@@ -146,6 +155,7 @@ int kvm_vm_create(struct vm *vm)
 	int ret;
 
 	vm->vm_fd = -1;
+	memslot_reset(vm); /* a new VM has no ROM slots */
 	vm->sys_fd = kvm_open_dev();
 	if (vm->sys_fd < 0)
 		return vm->sys_fd;

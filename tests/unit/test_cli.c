@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* `hvmm run` option parsing: defaults, every option, and every rejection. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "firmware.h"
+#include "fw_files.h"
 #include "unit.h"
 #include "util.h"
 
@@ -267,6 +272,161 @@ START_TEST(help)
 }
 END_TEST
 
+/* Fake OVMF files and disks in a temp folder, for the firmware and disk options. */
+static char tdir[PATH_MAX];
+
+static char *tpath(const char *name)
+{
+	static char bufs[16][PATH_MAX];
+	static unsigned int n;
+	char *b = bufs[n++ % 16];
+
+	ck_assert_int_lt(snprintf(b, PATH_MAX, "%s/%s", tdir, name), PATH_MAX);
+	return b;
+}
+
+static void fw_setup(void)
+{
+	fw_make_dir(tdir);
+	fw_make_file(tdir, "OVMF_CODE_4M.fd", FW_CODE_4M_SIZE, 0, 1);
+	fw_make_file(tdir, "OVMF.fd", FW_UNIFIED_SIZE, FW_VARS_2M_SIZE, 1);
+	fw_make_file(tdir, "disk.img", 1 << 20, ~0ULL, 1);
+	fw_make_file(tdir, "disk2.img", 1 << 20, ~0ULL, 2);
+	setenv("XDG_STATE_HOME", tdir, 1);
+}
+
+static void fw_teardown(void)
+{
+	fw_remove_dir(tdir);
+}
+
+/* A firmware makes --kernel optional; the kernel then goes to the firmware. */
+START_TEST(firmware_options)
+{
+	char *code = tpath("OVMF_CODE_4M.fd"), *vars = tpath("new.vars");
+
+	ck_assert_int_eq(PARSE("--firmware", code), CLI_RUN);
+	ck_assert_str_eq(cfg.firmware, code);
+	ck_assert_ptr_null(cfg.kernel);
+	ck_assert_ptr_null(cfg.uefi_vars);
+	ck_assert(!cfg.uefi);
+	ck_assert_int_eq(PARSE("--firmware", code, "--uefi-vars", vars, "--kernel", "k",
+			       "--initrd", "i", "--cmdline", "quiet"), CLI_RUN);
+	ck_assert_str_eq(cfg.uefi_vars, vars);
+	ck_assert_str_eq(cfg.kernel, "k");
+	ck_assert_str_eq(cfg.initrd, "i");
+	/* Checking the store creates nothing. */
+	ck_assert_int_ne(access(vars, F_OK), 0);
+	ck_assert_int_eq(PARSE("--firmware", tpath("OVMF.fd")), CLI_RUN);
+
+	REJECT("--uefi-vars", "--kernel", "k", "--uefi-vars", vars);
+	REJECT("--initrd", "--firmware", code, "--initrd", "i");
+	REJECT("--uefi-vars needs", "--uefi-vars", vars);
+	REJECT("--firmware", "--kernel", "k", "--firmware");
+}
+END_TEST
+
+/* Wrong files: one line naming the file, exit status 2 (-EINVAL). */
+START_TEST(firmware_rejected)
+{
+	char *code = tpath("OVMF_CODE_4M.fd");
+
+	REJECT(tpath("nosuch.fd"), "--firmware", tpath("nosuch.fd"));
+	fw_make_file(tdir, "OVMF_CODE_4M.secboot.fd", FW_CODE_4M_SIZE, 0, 1);
+	REJECT("Secure Boot", "--firmware", tpath("OVMF_CODE_4M.secboot.fd"));
+	ck_assert_int_eq(symlink(tpath("OVMF_CODE_4M.secboot.fd"), tpath("OVMF_CODE_4M.ms.fd")), 0);
+	REJECT("Secure Boot", "--firmware", tpath("OVMF_CODE_4M.ms.fd"));
+	fw_make_file(tdir, "short.fd", FW_CODE_4M_SIZE - 4096, 0, 1);
+	REJECT("size", "--firmware", tpath("short.fd"));
+	/* An existing store of the wrong size (the 2M one with the 4M code). */
+	fw_make_file(tdir, "small.vars", FW_VARS_2M_SIZE, 0, 1);
+	REJECT("small.vars", "--firmware", code, "--uefi-vars", tpath("small.vars"));
+	fw_make_file(tdir, "ok.vars", FW_VARS_4M_SIZE, 0, 1);
+	ck_assert_int_eq(PARSE("--firmware", code, "--uefi-vars", tpath("ok.vars")), CLI_RUN);
+}
+END_TEST
+
+/* --uefi is --firmware FW_DEFAULT_CODE; it and --firmware exclude each other. */
+START_TEST(uefi_option)
+{
+	bool have = access(FW_DEFAULT_CODE, R_OK) == 0;
+	int ret;
+
+	ret = PARSE("--uefi");
+	if (have) {
+		ck_assert_int_eq(ret, CLI_RUN);
+		ck_assert(cfg.uefi);
+		ck_assert_str_eq(cfg.firmware, FW_DEFAULT_CODE);
+		ck_assert_ptr_null(cfg.kernel);
+		ck_assert_int_eq(PARSE("--uefi", "--kernel", "k", "--uefi-vars",
+				       tpath("v.fd")), CLI_RUN);
+		ck_assert_str_eq(cfg.uefi_vars, tpath("v.fd"));
+		/* The default store (in $XDG_STATE_HOME here) is size-checked too. */
+		ck_assert_int_eq(mkdir(tpath("hvmm"), 0700), 0);
+		fw_make_file(tdir, FW_STATE_NAME, 4096, ~0ULL, 1);
+		REJECT(FW_STATE_NAME, "--uefi");
+	} else {
+		check_rejected(ret, FW_DEFAULT_CODE);
+	}
+	REJECT("--uefi and --firmware", "--uefi", "--firmware", tpath("OVMF_CODE_4M.fd"));
+	REJECT("--uefi and --firmware", "--firmware", tpath("OVMF_CODE_4M.fd"), "--uefi");
+	REJECT("--uefi", "--kernel", "k", "--uefi=1");
+}
+END_TEST
+
+START_TEST(disks)
+{
+	char *d1 = tpath("disk.img"), *d2 = tpath("disk2.img");
+	char ro[PATH_MAX + 16];
+	char *many[VM_MAX_DISKS * 2 + 8];
+	int i, n = 0;
+
+	snprintf(ro, sizeof(ro), "%s,readonly", d2);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--disk", d1, "--disk", ro), CLI_RUN);
+	ck_assert_uint_eq(cfg.nr_disks, 2);
+	ck_assert_str_eq(cfg.disks[0].path, d1);
+	ck_assert(!cfg.disks[0].readonly);
+	ck_assert_str_eq(cfg.disks[1].path, d2);
+	ck_assert(cfg.disks[1].readonly);
+	/* argv is left as it was. */
+	ck_assert_ptr_nonnull(strstr(ro, ",readonly"));
+	/* A block device is fine (here /dev/null is not one: refused). */
+	REJECT("not a file or a block device", "--kernel", "k", "--disk", "/dev/null");
+	REJECT(tpath("nosuch.img"), "--kernel", "k", "--disk", tpath("nosuch.img"));
+	REJECT(tdir, "--kernel", "k", "--disk", tdir);
+	snprintf(ro, sizeof(ro), "%s,readonly", tdir);
+	REJECT("not a file or a block device", "--kernel", "k", "--disk", ro);
+	REJECT("only ,readonly", "--kernel", "k", "--disk", "x.img,ro");
+	REJECT("--disk", "--kernel", "k", "--disk", "");
+	REJECT("--disk", "--kernel", "k", "--disk", ",readonly");
+	REJECT("--disk", "--kernel", "k", "--disk");
+	/* A file this user may not write: only ,readonly. */
+	ck_assert_int_eq(chmod(d1, 0444), 0);
+	if (geteuid() != 0)
+		REJECT(",readonly", "--kernel", "k", "--disk", d1);
+	snprintf(ro, sizeof(ro), "%s,readonly", d1);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--disk", ro), CLI_RUN);
+	/* Up to VM_MAX_DISKS. */
+	many[n++] = "run";
+	many[n++] = "--kernel";
+	many[n++] = "k";
+	for (i = 0; i < VM_MAX_DISKS; i++) {
+		many[n++] = "--disk";
+		many[n++] = d2;
+	}
+	many[n] = NULL;
+	ck_assert_int_eq(cli_parse_run(n, many, &cfg, err, sizeof(err)), CLI_RUN);
+	ck_assert_uint_eq(cfg.nr_disks, VM_MAX_DISKS);
+	many[n++] = "--disk";
+	many[n++] = d2;
+	many[n] = NULL;
+	check_rejected(cli_parse_run(n, many, &cfg, err, sizeof(err)), "at most");
+	/* A new parse starts with no disks. */
+	ck_assert_int_eq(PARSE("--kernel", "k"), CLI_RUN);
+	ck_assert_uint_eq(cfg.nr_disks, 0);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -286,6 +446,15 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, parse_twice);
 	tcase_add_test(tc, debug_inject);
 	tcase_add_test(tc, help);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("firmware_and_disks");
+	tcase_add_checked_fixture(tc, fw_setup, fw_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, firmware_options);
+	tcase_add_test(tc, firmware_rejected);
+	tcase_add_test(tc, uefi_option);
+	tcase_add_test(tc, disks);
 	suite_add_tcase(s, tc);
 	return s;
 }
