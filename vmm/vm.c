@@ -94,15 +94,17 @@ static int vm_load_file(const char *what, const char *path, uint8_t **buf, size_
  * hvmm's platform has no PCI. On x86 nothing but the command line can
  * say so, and without it Linux probes config space port by port (about
  * 16,000 exits). Like Firecracker, tell Linux kernels, unless the user
- * chose a pci= setting. Other kernels get the command line untouched.
+ * chose a pci= setting or gave PCI devices (--disk). Other kernels get
+ * the command line untouched.
  */
-static char *vm_kernel_cmdline(const char *user, enum kernel_format fmt)
+static char *vm_kernel_cmdline(const char *user, enum kernel_format fmt, bool pci_devices)
 {
 	bool linux_kernel = fmt == KFMT_BZIMAGE || fmt == KFMT_ELF_PVH;
 	bool has_pci = !strncmp(user, "pci=", 4) || strstr(user, " pci=");
 	char *s;
 
-	if (!linux_kernel || has_pci)
+	/* With PCI devices (virtio-blk disks) Linux must scan the bus. */
+	if (!linux_kernel || has_pci || pci_devices)
 		return strdup(user);
 	if (asprintf(&s, "%s%spci=off", user, *user ? " " : "") < 0)
 		return NULL;
@@ -168,7 +170,8 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 	if (ret)
 		goto out;
 	lp.kernel = kernel;
-	cmdline = vm_kernel_cmdline(lp.cmdline, loader_detect(kernel, lp.kernel_len));
+	cmdline = vm_kernel_cmdline(lp.cmdline, loader_detect(kernel, lp.kernel_len),
+				    cfg->nr_disks > 0);
 	if (!cmdline) {
 		ret = -ENOMEM;
 		goto out;
