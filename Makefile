@@ -183,6 +183,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOUR
 FUZZ_COMMON := vmm/util.c vmm/guest_mem.c
 FUZZ_VMBUS := devices/vmbus/msg.c devices/vmbus/gpadl.c devices/vmbus/ring.c
 FUZZ_IC := devices/ic/icmsg.c devices/ic/ic_timesync.c devices/ic/ic_kvp.c
+FUZZ_VIRTIO := devices/virtio/virtqueue.c devices/virtio/blk.c devices/virtio/virtio_pci.c
 $(O)/fuzz/fuzz_vmbus_msg: fuzz/fuzz_vmbus_msg.c $(FUZZ_VMBUS) $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
@@ -192,6 +193,9 @@ $(O)/fuzz/fuzz_vmbus_ring: fuzz/fuzz_vmbus_ring.c $(FUZZ_VMBUS) $(FUZZ_COMMON)
 $(O)/fuzz/fuzz_ic: fuzz/fuzz_ic.c $(FUZZ_IC) $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
+$(O)/fuzz/fuzz_virtio_blk: fuzz/fuzz_virtio_blk.c $(FUZZ_VIRTIO) $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -pthread -o $@ $^
 # The state-machine harness runs the whole VMBus server with its threads:
 # it links a libhvmm built with coverage and sanitizers (O=build-fuzz).
 FUZZ_LIB_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
@@ -201,7 +205,7 @@ $(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_gues
 		build-fuzz/libhvmm.a
 	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< build-fuzz/libhvmm.a $(LIBS)
 FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
-	$(O)/fuzz/fuzz_vmbus_server
+	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_virtio_blk
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@for f in $(FUZZERS); do \

@@ -4,7 +4,7 @@
 all_cases+=" virtio_blk_rw virtio_blk_ro disk_missing"
 lab_retry_cases+=" virtio_blk_rw virtio_blk_ro"
 
-# vda_image FILE: 4 MiB of known bytes; echoes the md5 of its first MiB.
+# vda_image FILE: 2 MiB (4096 sectors) of known bytes; echoes the md5 of its first MiB.
 vda_image() {
 	awk 'BEGIN { for (i = 0; i < 65536; i++) printf "hvmm-virtio-blk-%015d\n", i }' >"$1"
 	head -c 1048576 "$1" | md5sum | cut -d' ' -f1
@@ -14,7 +14,7 @@ case_virtio_blk_rw() {
 	local img=$OUT/vda-rw.img sum
 	sum=$(vda_image "$img")
 	linux virtio_blk_rw 0 --timeout "$BOOT_TIMEOUT" --disk "$img" --cmdline "$CMDLINE hvmm.test=vda"
-	expect "guest found /dev/vda with 8192 sectors" out_has "HVMM-GUEST: vda sectors=8192 ro=0"
+	expect "guest found /dev/vda with 4096 sectors" out_has "HVMM-GUEST: vda sectors=4096 ro=0"
 	expect "guest read the first MiB intact" out_has "md5=$sum"
 	expect "guest write + flush succeeded" out_has "HVMM-GUEST: vda write ok"
 	expect "the write reached the image at 1 MiB" \
@@ -29,7 +29,7 @@ case_virtio_blk_ro() {
 	sum=$(vda_image "$img")
 	linux virtio_blk_ro 0 --timeout "$BOOT_TIMEOUT" --disk "$img,readonly" \
 		--cmdline "$CMDLINE hvmm.test=vda"
-	expect "guest sees a read-only disk" out_has "HVMM-GUEST: vda sectors=8192 ro=1"
+	expect "guest sees a read-only disk" out_has "HVMM-GUEST: vda sectors=4096 ro=1"
 	expect "guest read the first MiB intact" out_has "md5=$sum"
 	expect "the write was refused" out_has "HVMM-GUEST: vda write failed"
 	expect "the image is unchanged" [ "$(head -c 1048576 "$img" | md5sum | cut -d' ' -f1)" = "$sum" ]
