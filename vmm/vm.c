@@ -90,23 +90,44 @@ static int vm_load_file(const char *what, const char *path, uint8_t **buf, size_
 	return ret;
 }
 
+static bool cmdline_has_pci(const char *user)
+{
+	return !strncmp(user, "pci=", 4) || strstr(user, " pci=");
+}
+
 /*
- * hvmm's platform has no PCI. On x86 nothing but the command line can
- * say so, and without it Linux probes config space port by port (about
- * 16,000 exits). Like Firecracker, tell Linux kernels, unless the user
- * chose a pci= setting or gave PCI devices (--disk). Other kernels get
+ * Whether Linux booted directly should not see PCI at all: nothing is on
+ * the bus but the platform's own functions (only --disk adds one), no
+ * firmware needs them, and the user chose no pci= setting. Then the DSDT
+ * has no PCI0 and the kernel gets pci=off, which costs nothing: the PCI0
+ * root bridge alone prints ~1 KB (2 exits a byte on the serial console)
+ * even with pci=off.
+ */
+static bool vm_pci_hidden(const struct vm_config *cfg)
+{
+	return !cfg->firmware && cfg->nr_disks == 0 &&
+	       !cmdline_has_pci(cfg->cmdline ? cfg->cmdline : "");
+}
+
+/*
+ * Linux kernels get a pci= setting unless the user chose one. With PCI
+ * hidden: pci=off (as Firecracker does). With PCI devices: pci=noearly.
+ * The PCI0 root bridge limits the real scan to bus 0, but before it
+ * Linux's early GART/AGP check (arch/x86/kernel/aperture_64.c,
+ * search_agp_bridge, on AMD CPU families with a GART) walks all 256
+ * buses through CF8/CFC twice, ~33,000 exits; early config access is
+ * only for chipset quirks this platform does not have. Other kernels get
  * the command line untouched.
  */
-static char *vm_kernel_cmdline(const char *user, enum kernel_format fmt, bool pci_devices)
+static char *vm_kernel_cmdline(const char *user, enum kernel_format fmt, bool pci_hidden)
 {
 	bool linux_kernel = fmt == KFMT_BZIMAGE || fmt == KFMT_ELF_PVH;
-	bool has_pci = !strncmp(user, "pci=", 4) || strstr(user, " pci=");
 	char *s;
 
-	/* With PCI devices (virtio-blk disks) Linux must scan the bus. */
-	if (!linux_kernel || has_pci || pci_devices)
+	if (!linux_kernel || cmdline_has_pci(user))
 		return strdup(user);
-	if (asprintf(&s, "%s%spci=off", user, *user ? " " : "") < 0)
+	if (asprintf(&s, "%s%s%s", user, *user ? " " : "",
+		     pci_hidden ? "pci=off" : "pci=noearly") < 0)
 		return NULL;
 	return s;
 }
@@ -151,8 +172,10 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 	ret = e820_build(&vm->e820, &vm->mem);
 	if (ret)
 		return ret;
-	acfg.pci_mmio32_base = (uint32_t)pci_mmio32_base(vm->mem.low_size);
-	acfg.pci_mmio32_end = PCI_MMIO32_END;
+	if (!vm_pci_hidden(cfg)) {
+		acfg.pci_mmio32_base = (uint32_t)pci_mmio32_base(vm->mem.low_size);
+		acfg.pci_mmio32_end = PCI_MMIO32_END;
+	}
 	if (cfg->hyperv)
 		acfg.dsdt_hooks[acfg.nr_dsdt_hooks++] =
 			(struct acpi_dsdt_hook){ .emit = vmbus_acpi_emit };
@@ -171,7 +194,7 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 		goto out;
 	lp.kernel = kernel;
 	cmdline = vm_kernel_cmdline(lp.cmdline, loader_detect(kernel, lp.kernel_len),
-				    cfg->nr_disks > 0);
+				    vm_pci_hidden(cfg));
 	if (!cmdline) {
 		ret = -ENOMEM;
 		goto out;

@@ -466,6 +466,64 @@ START_TEST(test_iasl_tables)
 }
 END_TEST
 
+/* The PM timer and the PCI root bridge, as vm.c configures them. */
+START_TEST(test_iasl_pci0_pm_timer)
+{
+	struct acpi_config c;
+	struct tables t;
+	size_t used;
+	uint8_t *buf;
+	char *dsl, *sq, *out;
+
+	default_cfg(&c, 1);
+	c.pm1a_evt_port = 0xb000;
+	c.pm1a_cnt_port = 0xb004;
+	c.pm_tmr_port = 0xb008;
+	c.pci_mmio32_base = 0x80000000U;
+	c.pci_mmio32_end = 0xfc000000ULL;
+	buf = build(&c, &used);
+	parse(buf, used, &t);
+	ck_assert_uint_eq(t.fadt->pm_tmr_blk, 0xb008);
+	ck_assert_uint_eq(t.fadt->pm_tmr_len, 4);
+	ck_assert_uint_eq(t.fadt->x_pm_tmr_blk.address, 0xb008);
+	ck_assert_uint_eq(t.fadt->x_pm_tmr_blk.bit_width, 32);
+	ck_assert_uint_eq(t.fadt->flags & (1u << 8), 0);  /* TMR_VAL_EXT: 24 bits */
+
+	dsl = disassemble("facp", t.fadt, t.fadt->h.length);
+	expect(dsl, "PM Timer Block Address : 0000B008");
+	expect(dsl, "PM Timer Block Length : 04");
+	expect(dsl, "32-bit PM Timer (V1) : 0");
+	free(dsl);
+	dsl = disassemble("dsdt", t.dsdt, t.dsdt->length);
+	sq = squeeze(dsl);
+	/* Bus 0 only; I/O around the config ports; the 32-bit window. */
+	expect(sq, "Device(PCI0){Name(_HID,EisaId(\"PNP0A03\"))Name(_UID,Zero)Name(_BBN,Zero)"
+		   "Name(_CRS,ResourceTemplate(){"
+		   "WordBusNumber(ResourceProducer,MinFixed,MaxFixed,PosDecode,"
+		   "0x0000,0x0000,0x0000,0x0000,0x0001,,,)"
+		   "IO(Decode16,0x0CF8,0x0CF8,0x01,0x08,)"
+		   "WordIO(ResourceProducer,MinFixed,MaxFixed,PosDecode,EntireRange,"
+		   "0x0000,0x0000,0x0CF7,0x0000,0x0CF8,,,,TypeStatic,DenseTranslation)"
+		   "WordIO(ResourceProducer,MinFixed,MaxFixed,PosDecode,EntireRange,"
+		   "0x0000,0x0D00,0xFFFF,0x0000,0xF300,,,,TypeStatic,DenseTranslation)"
+		   "QWordMemory(ResourceProducer,PosDecode,MinFixed,MaxFixed,NonCacheable,"
+		   "ReadWrite,0x0000000000000000,0x0000000080000000,0x00000000FBFFFFFF,"
+		   "0x0000000000000000,0x000000007C000000,,,,AddressRangeMemory,TypeStatic)})}");
+	free(sq);
+	free(dsl);
+	out = run_iasl("dsdt.dsl", "dsdt-asl.log");
+	expect(out, "Compilation successful. 0 Errors, 0 Warnings");
+	free(out);
+
+	/* A window that ends before it starts, or above 4 GiB: refused. */
+	c.pci_mmio32_end = 0x70000000ULL;
+	ck_assert_int_eq(acpi_build(buf, ACPI_SIZE, ACPI_BASE, &c), -EINVAL);
+	c.pci_mmio32_end = (1ULL << 32) + 1;
+	ck_assert_int_eq(acpi_build(buf, ACPI_SIZE, ACPI_BASE, &c), -EINVAL);
+	free(buf);
+}
+END_TEST
+
 static void vmbus_hook(struct aml *a, void *opaque)
 {
 	unsigned int *irq = opaque;
@@ -555,6 +613,7 @@ static Suite *acpi_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_iasl_tables, 0, ARRAY_SIZE(cpu_counts));
 	tcase_add_test(tc, test_iasl_hooks);
+	tcase_add_test(tc, test_iasl_pci0_pm_timer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,7 +6,7 @@
  * all-ones, drop writes, and log each address once.
  *
  * Never touched, because they would end the test rather than probe hvmm:
- * PM1a control (0x604, S5), the reset register (0xcf9), the i8042 command
+ * PM1a control (0xb004, S5), the reset register (0xcf9), the i8042 command
  * port (0x64: 0xfe resets), port 0x92 writes (fast reset), COM1 (our
  * console) and the LAPIC page at 0xfee00000 (our IPIs).
  */
@@ -17,13 +17,13 @@ static uint8_t buf[PAGE] ALIGNED_PAGE;
 /* Unclaimed in hvmm's port map (vmm/vm.c registers devices; KVM has PIC/PIT). */
 static const uint16_t ports[] = {
 	0x0000, 0x0010, 0x00b2, 0x00e9, 0x0100, 0x01ce, 0x02e8, 0x02f8, 0x03e8,
-	0x0402, 0x0510, 0x0511, 0x0cf8, 0x0cfc, 0x0cfe, 0x5658, 0xb000, 0xfffc,
+	0x0402, 0x0510, 0x0511, 0x0cf0, 0x0cf4, 0x0d00, 0x5658, 0xa000, 0xbffc,
 };
 
 /* Reads only: the access starts in or next to a claimed range. */
 static const uint16_t edges[] = {
 	0x005f, 0x0063, 0x006f, 0x0071, 0x007f, 0x0081, 0x0092, 0x03f6, 0x03fe,
-	0x05ff, 0x0601, 0x0602, 0x0603, 0x0605, 0x0cf9 - 1, 0xfffe, 0xffff,
+	0xafff, 0xb001, 0xb002, 0xb003, 0xb005, 0xb00b, 0x0cf7, 0xfffe, 0xffff,
 };
 
 /* In the MMIO hole or past RAM (default 512M); not the LAPIC page itself. */

@@ -3,7 +3,7 @@
 #include "hostile.h"
 
 #define COM1 0x3f8
-#define PM1A_CNT 0x604
+#define PM1A_CNT 0xb004  /* PM_CNT_PORT in devices/legacy.h */
 #define S5_SLP_EN ((5 << 10) | (1 << 13)) /* as tests/payloads/common.inc */
 #define CMDLINE_GPA 0x20000 /* BOOT_CMDLINE in vmm/layout.h, also for ELF64 */
 
