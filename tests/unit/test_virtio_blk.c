@@ -236,6 +236,21 @@ START_TEST(out_of_range)
 }
 END_TEST
 
+/* A write just past the end must not grow the image. */
+START_TEST(write_past_end)
+{
+	struct stat st;
+
+	memset(fd_buf(&fd, BUF, 512), 0x66, 512);
+	req3(VIRTIO_BLK_T_OUT, IMG_SECTORS, 512, false);
+	ck_assert_int_eq(serve(NULL), VIRTIO_BLK_S_IOERR);
+	req3(VIRTIO_BLK_T_OUT, IMG_SECTORS - 1, 1024, false);
+	ck_assert_int_eq(serve(NULL), VIRTIO_BLK_S_IOERR);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, IMG_SECTORS * 512);
+}
+END_TEST
+
 START_TEST(not_sector_multiple)
 {
 	req3(VIRTIO_BLK_T_IN, 0, 100, true);
@@ -243,10 +258,16 @@ START_TEST(not_sector_multiple)
 }
 END_TEST
 
+/* On a (sparse) disk large enough for it: the per-request limit holds. */
 START_TEST(too_large)
 {
+	blk_close(&disk);
+	ck_assert_int_eq(truncate(path, 2 * (off_t)BLK_MAX_REQ_BYTES), 0);
+	open_disk(false);
 	req3(VIRTIO_BLK_T_IN, 0, BLK_MAX_REQ_BYTES + 512, true);
 	ck_assert_int_eq(serve(NULL), VIRTIO_BLK_S_IOERR);
+	req3(VIRTIO_BLK_T_IN, 0, BLK_MAX_REQ_BYTES, true);
+	ck_assert_int_eq(serve(NULL), VIRTIO_BLK_S_OK);
 }
 END_TEST
 
@@ -462,6 +483,7 @@ static Suite *blk_suite(void)
 	TCase *tc = tcase_create("requests");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20); /* too_large moves 64 MiB */
 	tcase_add_test(tc, read_sectors);
 	tcase_add_test(tc, write_then_read_back);
 	tcase_add_test(tc, any_layout);
@@ -470,6 +492,7 @@ static Suite *blk_suite(void)
 	tcase_add_test(tc, get_id);
 	tcase_add_test(tc, unsupported_type);
 	tcase_add_test(tc, out_of_range);
+	tcase_add_test(tc, write_past_end);
 	tcase_add_test(tc, not_sector_multiple);
 	tcase_add_test(tc, too_large);
 	tcase_add_test(tc, short_header);

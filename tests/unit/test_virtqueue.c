@@ -227,6 +227,19 @@ START_TEST(indirect_nested)
 }
 END_TEST
 
+/* A table whose first entry points at the table itself: no recursion. */
+START_TEST(indirect_nested_self)
+{
+	struct virtq_desc *t = fd_buf(&fd, FD_INDIRECT, 16);
+	struct virtq_desc d = { FD_INDIRECT, 16, I, 0 };
+
+	memcpy(t, &d, sizeof(d));
+	fd_set_desc(&fd, 0, FD_INDIRECT, 16, I, 0);
+	fd_publish(&fd, 0);
+	expect_broken();
+}
+END_TEST
+
 START_TEST(indirect_loop)
 {
 	struct virtq_desc *t = fd_buf(&fd, FD_INDIRECT, 32);
@@ -318,6 +331,7 @@ static Suite *virtqueue_suite(void)
 	tcase_add_test(tc, indirect_too_many_entries);
 	tcase_add_test(tc, indirect_outside_ram);
 	tcase_add_test(tc, indirect_nested);
+	tcase_add_test(tc, indirect_nested_self);
 	tcase_add_test(tc, indirect_loop);
 	tcase_add_test(tc, indirect_not_head);
 	tcase_add_test(tc, indirect_not_negotiated);
