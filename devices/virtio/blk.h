@@ -54,7 +54,12 @@
 
 #define VIRTIO_BLK_ID_BYTES 20
 #define BLK_SECTOR 512
-#define BLK_MAX_REQ_BYTES (64u << 20)  /* data bytes in one request */
+/*
+ * Data bytes in one request: OVMF's VirtioBlkDxe sends up to 1 GiB in one
+ * descriptor (VirtioBlk.c, VerifyReadWriteRequest), Linux as much as its
+ * max_sectors allows (no SIZE_MAX is offered).
+ */
+#define BLK_MAX_REQ_BYTES (1u << 30)
 #define BLK_SEG_MAX (VIRTQ_MAX_SEGS - 2) /* data segments: header, status aside */
 
 /* Config space (struct virtio_blk_config), the part this device fills. */

@@ -258,16 +258,15 @@ START_TEST(not_sector_multiple)
 }
 END_TEST
 
-/* On a (sparse) disk large enough for it: the per-request limit holds. */
+/* Buffer in RAM, sectors on the (sparse) disk: only the per-request limit refuses it. */
 START_TEST(too_large)
 {
 	blk_close(&disk);
 	ck_assert_int_eq(truncate(path, 2 * (off_t)BLK_MAX_REQ_BYTES), 0);
 	open_disk(false);
+	ck_assert_ptr_nonnull(fd_buf(&fd, BUF, BLK_MAX_REQ_BYTES + 512ULL));
 	req3(VIRTIO_BLK_T_IN, 0, BLK_MAX_REQ_BYTES + 512, true);
 	ck_assert_int_eq(serve(NULL), VIRTIO_BLK_S_IOERR);
-	req3(VIRTIO_BLK_T_IN, 0, BLK_MAX_REQ_BYTES, true);
-	ck_assert_int_eq(serve(NULL), VIRTIO_BLK_S_OK);
 }
 END_TEST
 
@@ -483,7 +482,6 @@ static Suite *blk_suite(void)
 	TCase *tc = tcase_create("requests");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 20); /* too_large moves 64 MiB */
 	tcase_add_test(tc, read_sectors);
 	tcase_add_test(tc, write_then_read_back);
 	tcase_add_test(tc, any_layout);

@@ -16,7 +16,7 @@
 #include "guest_mem.h"
 #include "virtio/virtqueue.h"
 
-#define FD_RAM (128ULL << 20) /* mapped lazily */
+#define FD_RAM (2ULL << 30) /* mapped lazily: room for a request above BLK_MAX_REQ_BYTES */
 #define FD_DESC 0x1000ULL    /* descriptor table */
 #define FD_AVAIL 0x3000ULL
 #define FD_USED 0x4000ULL
