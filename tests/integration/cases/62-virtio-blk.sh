@@ -1,8 +1,8 @@
 # virtio-blk (docs/virtio.md): the Debian kernel's virtio_pci + virtio_blk
 # find the disk on PCI with MSI-X, read it, write it and flush.
 # Sourced by tests/integration/run.
-all_cases+=" virtio_blk_rw virtio_blk_ro disk_missing"
-lab_retry_cases+=" virtio_blk_rw virtio_blk_ro"
+all_cases+=" virtio_blk_rw virtio_blk_ro virtio_blk_two disk_missing"
+lab_retry_cases+=" virtio_blk_rw virtio_blk_ro virtio_blk_two"
 
 # vda_image FILE: 2 MiB (4096 sectors) of known bytes; echoes the md5 of its first MiB.
 vda_image() {
@@ -35,6 +35,20 @@ case_virtio_blk_ro() {
 	expect "the image is unchanged" [ "$(head -c 1048576 "$img" | md5sum | cut -d' ' -f1)" = "$sum" ]
 	expect "image unchanged at 1 MiB" \
 		[ "$(dd if="$img" bs=512 skip=2048 count=1 2>/dev/null | head -c 14)" != HVMM-VDA-WRITE ]
+	finish
+}
+
+case_virtio_blk_two() {
+	# Two disks (two PCI functions, four MSI-X vectors) on two vCPUs.
+	local a=$OUT/vda-two.img b=$OUT/vdb-two.img sum
+	sum=$(vda_image "$a")
+	vda_image "$b" >/dev/null
+	linux virtio_blk_two 0 --timeout "$BOOT_TIMEOUT" --cpus 2 --disk "$a" --disk "$b,readonly" \
+		--cmdline "$CMDLINE hvmm.test=vda"
+	expect "guest sees both disks" out_has "HVMM-GUEST: vd-disks vda vdb"
+	expect "the first disk reads and writes" out_has "md5=$sum"
+	expect "the first disk took the write" out_has "HVMM-GUEST: vda write ok"
+	expect "both functions use MSI-X" out_has "vda irqs.*virtio0-req.0.*virtio1-req.0"
 	finish
 }
 
