@@ -101,7 +101,7 @@ unit-san: deps
 # (Dekker-style index/mask checks), which never race; its data copies are
 # ordered by acquire/release on the indices, which TSan does model.
 TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg \
-	test_flash test_pci
+	test_flash test_pci test_vblk
 TSAN_CFLAGS := -O1 -g -fsanitize=thread \
 	$(shell $(CC) -Werror -Wno-tsan -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-tsan)
 unit-tsan: deps
@@ -184,6 +184,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOUR
 FUZZ_COMMON := vmm/util.c vmm/guest_mem.c
 FUZZ_VMBUS := devices/vmbus/msg.c devices/vmbus/gpadl.c devices/vmbus/ring.c
 FUZZ_IC := devices/ic/icmsg.c devices/ic/ic_timesync.c devices/ic/ic_kvp.c
+FUZZ_VIRTIO := devices/virtio/virtqueue.c devices/virtio/blk.c devices/virtio/virtio_pci.c
 $(O)/fuzz/fuzz_vmbus_msg: fuzz/fuzz_vmbus_msg.c $(FUZZ_VMBUS) $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
@@ -199,6 +200,9 @@ $(O)/fuzz/fuzz_fw_cfg_dma: fuzz/fuzz_fw_cfg_dma.c firmware/fw_cfg.c $(FUZZ_COMMO
 $(O)/fuzz/fuzz_pci: fuzz/fuzz_pci.c devices/pci.c devices/pci_platform.c $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
+$(O)/fuzz/fuzz_virtio_blk: fuzz/fuzz_virtio_blk.c $(FUZZ_VIRTIO) $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -pthread -o $@ $^
 # The state-machine harness runs the whole VMBus server with its threads:
 # it links a libhvmm built with coverage and sanitizers (O=build-fuzz).
 FUZZ_LIB_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
@@ -208,7 +212,7 @@ $(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_gues
 		build-fuzz/libhvmm.a
 	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< build-fuzz/libhvmm.a $(LIBS)
 FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
-	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma $(O)/fuzz/fuzz_pci
+	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma $(O)/fuzz/fuzz_pci $(O)/fuzz/fuzz_virtio_blk
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@for f in $(FUZZERS); do \

@@ -143,4 +143,21 @@ int dev_guest_clock(struct vm *vm, uint64_t *guest_ns, uint64_t *host_ns);
 int dev_rom_map(struct vm *vm, unsigned int id, uint64_t gpa, uint64_t len, void *host,
 		bool present);
 
+/*
+ * MSI and MSI-X for PCI functions (vmm/platform_msi.c, on the VM's GSI
+ * routing table, vmm/irq_routing.h). A device takes one slot per vector
+ * from its init: dev_msi_alloc returns the slot id (>= 0, or -errno) and
+ * an eventfd; from then on writing an 8-byte 1 to that eventfd delivers
+ * the slot's message to the guest without a VM exit (a KVM irqfd), once
+ * dev_msi_set has given it an unmasked message. dev_msi_set tells the
+ * platform a vector's message (address, data) and whether it is masked
+ * (MSI-X vector or function mask, or MSI-X disabled); the device itself
+ * keeps masked messages pending (the PBA) and never writes the eventfd
+ * of a masked vector. The eventfd is the device's: it closes it in its
+ * exit (which may run after the VM's KVM state is gone; a write then
+ * reaches nobody). Callable from any thread. 0 or -errno.
+ */
+int dev_msi_alloc(struct vm *vm, int *efd);
+int dev_msi_set(struct vm *vm, unsigned int id, uint64_t addr, uint32_t data, bool masked);
+
 #endif

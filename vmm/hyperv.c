@@ -11,6 +11,7 @@
 #include "cpuid.h"
 #include "guest_mem.h"
 #include "hv_crash.h"
+#include "irq_routing.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -64,7 +65,7 @@
 #define HV_PAGE_MASK (~0xfffULL)
 
 /* First GSI after the 24 IOAPIC pins; GSI 24 + n raises SINT2 on VP n. */
-#define HV_SINT_GSI_BASE 24
+#define HV_SINT_GSI_BASE IRQ_SINT_GSI_BASE
 
 struct hv_cap_req {
 	int cap;
@@ -228,70 +229,40 @@ int hyperv_vcpu_init(struct hyperv *hv, struct vcpu *vcpu)
 }
 
 /*
- * KVM_SET_GSI_ROUTING replaces the whole table, so it restates KVM's
- * default PIC/IOAPIC routes before appending one SINT2 route per VP.
+ * One SINT2 route per VP in the VM's routing table (irq_routing.h keeps
+ * the irqchip's default routes and any MSI routes beside them, since
+ * KVM_SET_GSI_ROUTING replaces the whole table), then an irqfd with a
+ * resample fd per VP.
  */
 int hyperv_setup_routes(struct hyperv *hv)
 {
 	struct vm *vm = hv->vm;
-	unsigned int n = 0, i, max = 16 + 24 + vm->ncpus;
-	struct kvm_irq_routing *r;
-	int ret = 0;
+	unsigned int i;
+	int ret;
 
-	r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
-	if (!r)
-		return -ENOMEM;
-	for (i = 0; i < 24; i++) {
-		if (i < 16) {
-			r->entries[n].gsi = i;
-			r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-			r->entries[n].u.irqchip.irqchip = i < 8 ? KVM_IRQCHIP_PIC_MASTER
-							       : KVM_IRQCHIP_PIC_SLAVE;
-			r->entries[n].u.irqchip.pin = i % 8;
-			n++;
-		}
-		r->entries[n].gsi = i;
-		r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		r->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		r->entries[n].u.irqchip.pin = i;
-		n++;
-	}
 	for (i = 0; i < vm->ncpus; i++) {
 		hv->vp[i].sint_gsi = (int)(HV_SINT_GSI_BASE + i);
-		r->entries[n].gsi = HV_SINT_GSI_BASE + i;
-		r->entries[n].type = KVM_IRQ_ROUTING_HV_SINT;
-		r->entries[n].u.hv_sint.vcpu = i;
-		r->entries[n].u.hv_sint.sint = HV_VMBUS_SINT;
-		n++;
+		ret = irq_route_sint_add(vm->irq, HV_SINT_GSI_BASE + i, i, HV_VMBUS_SINT);
+		if (ret)
+			return ret;
 	}
-	r->nr = n;
-	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0) {
-		ret = -errno;
-		pr_err("KVM_SET_GSI_ROUTING: %s", strerror(errno));
-		goto out;
-	}
+	ret = irq_routing_commit(vm->irq);
+	if (ret)
+		return ret;
 	for (i = 0; i < vm->ncpus; i++) {
 		struct hv_vp *vp = &hv->vp[i];
-		struct kvm_irqfd irqfd = { .gsi = (uint32_t)vp->sint_gsi,
-					   .flags = KVM_IRQFD_FLAG_RESAMPLE };
 
 		vp->sint_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		vp->ack_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (vp->sint_efd < 0 || vp->ack_efd < 0) {
-			ret = -errno;
-			goto out;
-		}
-		irqfd.fd = (uint32_t)vp->sint_efd;
-		irqfd.resamplefd = (uint32_t)vp->ack_efd;
-		if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
-			ret = -errno;
-			pr_err("KVM_IRQFD for SINT2 of VP %u: %s", i, strerror(errno));
-			goto out;
+		if (vp->sint_efd < 0 || vp->ack_efd < 0)
+			return -errno;
+		ret = irq_irqfd_add(vm->irq, (uint32_t)vp->sint_gsi, vp->sint_efd, vp->ack_efd);
+		if (ret) {
+			pr_err("KVM_IRQFD for SINT2 of VP %u failed", i);
+			return ret;
 		}
 	}
-out:
-	free(r);
-	return ret;
+	return 0;
 }
 
 int hyperv_set_msg_handler(struct hyperv *hv, uint32_t conn_id, hv_msg_handler_fn fn,

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "irq_routing.h"
 #include "layout.h"
 #include "memslot.h"
 #include "util.h"
@@ -194,6 +195,9 @@ int kvm_vm_create(struct vm *vm)
 		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return ret;
 	}
+	vm->irq = irq_routing_create(vm->vm_fd, NULL);
+	if (!vm->irq)
+		return -ENOMEM;
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		ret = -errno;
 		pr_err("KVM_CREATE_PIT2: %s", strerror(errno));
@@ -206,6 +210,8 @@ void kvm_vm_destroy(struct vm *vm)
 {
 	free(vm->supported_cpuid);
 	vm->supported_cpuid = NULL;
+	irq_routing_free(vm->irq);
+	vm->irq = NULL;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->sys_fd >= 0)

@@ -50,6 +50,7 @@ struct uart;
 struct hyperv;
 struct vmbus;
 struct ic_dev;
+struct irq_routing;
 
 #define VM_NR_IC 4
 
@@ -75,6 +76,8 @@ struct vm {
 	struct hyperv *hv;       /* NULL with --hyperv off */
 	struct vmbus *vmbus;
 	struct ic_dev *ic[VM_NR_IC]; /* shutdown, heartbeat, timesync, kvp */
+
+	struct irq_routing *irq; /* the GSI routing table (irq_routing.h), with the irqchip */
 };
 
 /* Request the VM to stop. Thread-safe; only the first request counts. */
