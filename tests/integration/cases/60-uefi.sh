@@ -1,0 +1,126 @@
+# UEFI: Debian's stock OVMF on hvmm's platform (i440FX, fw_cfg, flash),
+# through it the Debian kernel (fw_cfg direct boot) and a Debian 12 disk
+# image on virtio-blk. Sourced by tests/integration/run; each file appends
+# its cases to all_cases. Needs the patched L0 QEMU in the lab (kvm-lab
+# --patched; docs/lab.md) because OVMF trips the packaged one.
+all_cases+=" uefi_bad_firmware uefi_shell uefi_kernel uefi_vars uefi_disk_1cpu uefi_disk_2cpu"
+lab_retry_cases+=" uefi_kernel uefi_vars uefi_disk_1cpu uefi_disk_2cpu"
+
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+# A UEFI boot in the lab: OVMF alone takes 20-40 s before the kernel.
+UEFI_TIMEOUT=${HVMM_IT_UEFI_TIMEOUT:-300}
+DISK_IMAGE=${HVMM_IT_DISK:-${HVMM_CACHE:-$HOME/.cache/hvmm}/images/debian12.img}
+
+case_uefi_bad_firmware() {
+	# Every one of these is the user's mistake: one line, exit 2, before
+	# anything runs.
+	head -c 1048576 /dev/zero >"$OUT/short.fd"
+	boot uefi_fw_wrong_size 2 --timeout 30 --firmware "$OUT/short.fd"
+	expect "one-line error" [ "$(wc -l <"$OUT/$name.err")" = 1 ]
+	expect "error names the file" err_has "short.fd"
+	finish
+	boot uefi_fw_secboot 2 --timeout 30 --firmware /usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+	expect "one-line error" [ "$(wc -l <"$OUT/$name.err")" = 1 ]
+	expect "says secure boot/SMM is not supported" err_has "secboot"
+	finish
+	boot uefi_fw_ms_symlink 2 --timeout 30 --firmware /usr/share/OVMF/OVMF_CODE_4M.ms.fd
+	expect "one-line error" [ "$(wc -l <"$OUT/$name.err")" = 1 ]
+	finish
+	boot uefi_fw_missing 2 --timeout 30 --firmware "$OUT/none.fd"
+	expect "error says why" err_has "No such file"
+	finish
+	head -c 4096 /dev/zero >"$OUT/bad-vars.fd"
+	boot uefi_vars_wrong_size 2 --timeout 30 --firmware "$OVMF_CODE" --uefi-vars "$OUT/bad-vars.fd"
+	expect "one-line error" [ "$(wc -l <"$OUT/$name.err")" = 1 ]
+	expect "error names the file" err_has "bad-vars.fd"
+	finish
+	boot uefi_disk_missing 2 --timeout 30 --uefi --uefi-vars "$OUT/v.fd" --disk "$OUT/none.img"
+	expect "one-line error" [ "$(wc -l <"$OUT/$name.err")" = 1 ]
+	expect "error names the disk" err_has "none.img"
+	finish
+}
+
+case_uefi_shell() {
+	# No disk, no kernel: OVMF finds nothing to boot and ends in its
+	# shell (or boot manager), saying so on COM1; --timeout ends the run.
+	boot uefi_shell 5 --timeout 90 --uefi --uefi-vars "$OUT/shell-vars.fd"
+	expect "OVMF reached its shell or boot manager" \
+		grep -aq -e "Shell>" -e "UEFI Interactive Shell" -e "Boot Manager" -e "No bootable" "$OUT/$name.out"
+	expect "the variable store was created" [ -s "$OUT/shell-vars.fd" ]
+	expect "no error besides the timeout" \
+		[ "$(grep -c "error" "$OUT/$name.err")" = "$(grep -c "still running after --timeout" "$OUT/$name.err")" ]
+	expect "no unhandled exit" err_lacks "unhandled"
+	finish
+}
+
+# uefi_linux_bg NAME ARGS...: the Debian kernel through OVMF (fw_cfg)
+uefi_linux_bg() {
+	local n=$1
+	shift
+	boot_bg "$n" --uefi --kernel "$KERNEL" --initrd "$INITRD" --timeout "$UEFI_TIMEOUT" "$@"
+}
+
+case_uefi_kernel() {
+	# Direct kernel boot through the firmware, 2 vCPUs (SMP under UEFI),
+	# VMBus up, shut down through the shutdown IC.
+	local sock=/dev/shm/hvmm-it-uefi-$$.sock
+	uefi_linux_bg uefi_kernel --cpus 2 --uefi-vars "$OUT/k-vars.fd" --api "unix:$sock" \
+		--cmdline "$CMDLINE hvmm.test=wait"
+	expect "guest up and waiting" wait_for "HVMM-GUEST: wait" 1 "$UEFI_TIMEOUT"
+	expect "booted through UEFI" out_has "HVMM-GUEST: efi=yes"
+	expect "the firmware brought up both vCPUs" out_has "HVMM-GUEST: cpus=2"
+	expect_vmbus_devices
+	ctl shutdown >"$OUT/ctl" 2>&1
+	expect "ctl shutdown accepted" grep -q "^ok" "$OUT/ctl"
+	end_bg 0
+	expect "guest shut down on the host's request" out_has "HVMM-GUEST: host-shutdown poweroff"
+	finish
+}
+
+case_uefi_vars() {
+	# A variable the guest writes (efivarfs) survives into a second run
+	# with the same --uefi-vars store: the flash writes reached the file.
+	local v=hvmm-vars-$$
+	uefi_linux_bg uefi_vars_write --uefi-vars "$OUT/p-vars.fd" --cmdline "$CMDLINE hvmm.efivar=$v"
+	end_bg 0
+	expect "written in the first run" out_has "HVMM-GUEST: efivar-written $v"
+	finish
+	uefi_linux_bg uefi_vars_read --uefi-vars "$OUT/p-vars.fd" --cmdline "$CMDLINE"
+	end_bg 0
+	expect "read back in the second run" out_has "HVMM-GUEST: efivar HvmmTest=$v"
+	finish
+}
+
+# uefi_disk_case CPUS HOW: the Debian 12 image through OVMF's boot
+# manager, its boot loader and systemd, to the readiness marker.
+uefi_disk_case() {
+	local cpus=$1 how=$2 sock=/dev/shm/hvmm-it-disk-$$.sock img=$OUT/disk-$1.img
+	if [ ! -s "$DISK_IMAGE" ]; then
+		name=uefi_disk_${cpus}cpu
+		ok=0
+		secs=0
+		echo "    FAIL: no disk image $DISK_IMAGE (make guest-disk builds it)"
+		finish
+		return
+	fi
+	cp --sparse=always "$DISK_IMAGE" "$img"
+	boot_bg "uefi_disk_${cpus}cpu" --uefi --uefi-vars "$OUT/d$cpus-vars.fd" --disk "$img" \
+		--cpus "$cpus" --api "unix:$sock" --timeout "$UEFI_TIMEOUT"
+	expect "guest up" wait_for "HVMM-GUEST: up" 1 "$UEFI_TIMEOUT"
+	expect "VMBus devices listed" wait_for "vmbus-device 0e0b6031-5213-4934-818b-38d90ced39db hv_utils" 1 30
+	expect "guest reports $cpus CPUs" out_has "HVMM-GUEST: cpus=$cpus"
+	if [ "$how" = sigterm ]; then
+		kill -TERM "$bg"
+	else
+		ctl shutdown >"$OUT/ctl" 2>&1
+		expect "ctl shutdown accepted" grep -q "^ok" "$OUT/ctl"
+	fi
+	end_bg 0
+	expect "powered off (S5)" err_has "guest entered S5"
+	finish
+	rm -f "$img"
+}
+
+case_uefi_disk_1cpu() { uefi_disk_case 1 sigterm; }
+case_uefi_disk_2cpu() { uefi_disk_case 2 ctl; }
