@@ -9,6 +9,7 @@
 #   make bench      boot benchmark, hvmm vs QEMU, in the same (lab) run
 #   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each
 #   make deps       install the Debian packages the other targets need
+#   make guest-disk the Debian 12 UEFI disk image (docs/guest-images.md)
 #
 # Every target that needs packages calls scripts/deps first; it does
 # nothing when everything is already installed.
@@ -76,6 +77,14 @@ $(O)/tests/%: tests/unit/%.c $(O)/libhvmm.a tests/unit/unit.h
 
 guest: deps
 	@scripts/build-guest
+
+# The Debian 12 UEFI disk guest, cached in $HVMM_CACHE/images/debian12.img
+# (docs/guest-images.md); guest-disk-qemu boots it under QEMU + OVMF.
+.PHONY: guest-disk guest-disk-qemu
+guest-disk: deps
+	@guest-images/build-debian12 >/dev/null
+guest-disk-qemu: guest-disk
+	@guest-images/qemu-boot "$$(guest-images/build-debian12)"
 
 # Unit tests: every tests/unit/test_*.c is its own Check runner.
 unit: deps
