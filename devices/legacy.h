@@ -57,6 +57,13 @@ struct i8042 {
 int i8042_setup(struct vm *vm, struct i8042 *k);
 void i8042_teardown(struct i8042 *k);
 
+/* Port 0x92: A20 bit stored, a rising bit 0 resets (port92.c). */
+struct port92 {
+	struct vm *vm;
+	uint8_t val;
+};
+int port92_setup(struct vm *vm, struct port92 *p);
+
 /* RTC and CMOS NVRAM at ports 0x70/0x71. */
 struct rtc {
 	pthread_mutex_t lock;

@@ -181,8 +181,22 @@ static int vm_firmware_tables(struct vm *vm)
 	}
 	vm_acpi_config(vm, &acfg);
 	ret = acpi_loader_install(fw, &acfg);
-	if (ret)
+	if (ret) {
 		pr_err("ACPI tables for the firmware: %s", strerror(-ret));
+		return ret;
+	}
+	/*
+	 * A kernel handed to the firmware gets the same pci= policy as one
+	 * booted directly; it is an EFI-stub bzImage, or OVMF could not
+	 * start it. PCI is never hidden under firmware.
+	 */
+	if (vm->cfg->kernel) {
+		char *cmdline = vm_kernel_cmdline(vm->cfg->cmdline ? vm->cfg->cmdline : "",
+						  KFMT_BZIMAGE, false);
+
+		ret = cmdline ? fw_cfg_set_cmdline(fw, cmdline) : -ENOMEM;
+		free(cmdline);
+	}
 	return ret;
 }
 

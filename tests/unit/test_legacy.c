@@ -449,6 +449,25 @@ START_TEST(i8042_outport_reset)
 }
 END_TEST
 
+/*
+ * OVMF reads port 0x92 and writes it back with A20 set: that must not
+ * reset (it would if the read gave all-ones); a rising bit 0 must.
+ */
+START_TEST(port92_a20_and_reset)
+{
+	static struct port92 p;
+
+	ck_assert_int_eq(port92_setup(&vm, &p), 0);
+	ck_assert_uint_eq(in(0x92, 1), 0);
+	out(0x92, in(0x92, 1) | 0x02, 1);
+	ck_assert_uint_eq(in(0x92, 1), 0x02);
+	ck_assert_int_eq(vm.stop_reason, VM_RUNNING);
+	out(0x92, 0x03, 1);
+	ck_assert_int_eq(vm.stop_reason, VM_STOP_REBOOT);
+	ck_assert_uint_eq(in(0x92, 1), 0x02);  /* bit 0 is never held */
+}
+END_TEST
+
 START_TEST(i8042_ctr)
 {
 	static struct i8042 k;
@@ -527,6 +546,7 @@ static Suite *legacy_suite(void)
 	tcase_add_test(dev, pm_status_enable);
 	tcase_add_test(dev, i8042_pulse_reset);
 	tcase_add_test(dev, i8042_outport_reset);
+	tcase_add_test(dev, port92_a20_and_reset);
 	tcase_add_test(dev, i8042_ctr);
 	tcase_add_test(dev, stop_first_wins);
 	tcase_add_test(dev, stop_devices_first_wins);
