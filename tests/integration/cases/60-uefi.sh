@@ -117,6 +117,8 @@ uefi_disk_case() {
 		expect "ctl shutdown accepted" grep -q "^ok" "$OUT/ctl"
 	fi
 	end_bg 0
+	expect "the guest's systemd shut down on the host's request" \
+		out_has "HVMM-GUEST: host-shutdown poweroff"
 	expect "powered off (S5)" err_has "guest entered S5"
 	finish
 	rm -f "$img"
