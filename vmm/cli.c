@@ -88,6 +88,8 @@ void cli_usage(FILE *f)
 "                       channel's first signal to the guest is lost\n"
 "                       rtc-offset=SECONDS: start the guest's RTC that far\n"
 "                       (may be negative) from the host's time\n"
+"                       firmware-payload: map --firmware (and its store)\n"
+"                       but start --kernel directly, not the firmware\n"
 "  --stats              print VM-exit statistics at the end\n"
 "  -v, --verbose        more log output (repeat for debug)\n"
 "  -q, --quiet          errors only\n"
@@ -166,8 +168,13 @@ static int cli_debug_inject(const char *arg, struct vm_config *cfg, char *err, s
 				       arg, RTC_OFFSET_MAX);
 		return 0;
 	}
+	if (!strcmp(arg, "firmware-payload")) {
+		cfg->fw_payload = true;
+		return 0;
+	}
 	return cli_err(err, errlen,
-		       "--debug-inject: '%s' is not late-event-port or rtc-offset=SECONDS", arg);
+		       "--debug-inject: '%s' is not late-event-port, rtc-offset=SECONDS "
+		       "or firmware-payload", arg);
 }
 
 /* --disk paths without their ",readonly": cfg points here (argv stays untouched). */

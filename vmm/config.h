@@ -46,6 +46,12 @@ struct vm_config {
 	const char *firmware;    /* --firmware PATH, or what --uefi chose */
 	const char *uefi_vars;   /* --uefi-vars PATH: writable variable store */
 	bool uefi;               /* --uefi */
+	/*
+	 * --debug-inject firmware-payload: the firmware and its store are
+	 * mapped, but `kernel` starts directly (a test payload that drives
+	 * the flash itself); see vm_firmware_boot().
+	 */
+	bool fw_payload;
 	struct disk_config disks[VM_MAX_DISKS]; /* --disk, in order */
 	unsigned int nr_disks;
 };

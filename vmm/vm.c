@@ -168,6 +168,12 @@ static int vm_firmware_check(const struct vm *vm)
 	return 0;
 }
 
+/* Whether the vCPUs start in the firmware (else in a loaded kernel). */
+static bool vm_firmware_boot(const struct vm_config *cfg)
+{
+	return cfg->firmware && !cfg->fw_payload;
+}
+
 /* After device init: hvmm's ACPI tables into fw_cfg, for the firmware. */
 static int vm_firmware_tables(struct vm *vm)
 {
@@ -227,7 +233,7 @@ static int vm_build_platform(struct vm *vm, struct boot_state *bs)
 	ret = e820_build(&vm->e820, &vm->mem);
 	if (ret)
 		return ret;
-	if (cfg->firmware)
+	if (vm_firmware_boot(cfg))
 		return vm_firmware_check(vm);
 	vm_acpi_config(vm, &acfg);
 	acpi_len = acpi_build(gmem_ptr(&vm->mem, ACPI_BASE, ACPI_SIZE), ACPI_SIZE,
@@ -540,7 +546,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	if (log_async_start())
 		pr_warn("cannot start the log writer; each log line may wait up to %d ms for stderr",
 			LOG_DIRECT_WAIT_MS);
-	if (platform_devices_init(&vm) || (cfg->firmware && vm_firmware_tables(&vm)))
+	if (platform_devices_init(&vm) || (vm_firmware_boot(cfg) && vm_firmware_tables(&vm)))
 		goto out;
 	vm.vcpus = calloc(vm.ncpus, sizeof(*vm.vcpus));
 	vm.stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -553,7 +559,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 		goto out;
 	if (cfg->api_path && api_start(&vm, cfg->api_path, &api))
 		goto out;
-	if (cfg->firmware) {
+	if (vm_firmware_boot(cfg)) {
 		/* Every vCPU starts from KVM's reset state: the BSP at 0xFFFFFFF0. */
 		pr_info("booting firmware %s%s%s with %u vCPU(s), %llu MiB", cfg->firmware,
 			cfg->kernel ? ", kernel " : "", cfg->kernel ? cfg->kernel : "",

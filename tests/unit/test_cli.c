@@ -243,6 +243,9 @@ START_TEST(debug_inject)
 			       "--debug-inject", "late-event-port"), CLI_RUN);
 	ck_assert_int_eq(cfg.rtc_offset_s, -86400);
 	ck_assert(cfg.late_event_port);
+	ck_assert(!cfg.fw_payload);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject", "firmware-payload"), CLI_RUN);
+	ck_assert(cfg.fw_payload);
 	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject", "rtc-offset=+0"), CLI_RUN);
 	ck_assert_int_eq(cfg.rtc_offset_s, 0);
 	/* A century either way is the limit. */

@@ -16,7 +16,8 @@ case_flash_vars() {
 	local vars="$OUT/flash-vars.fd"
 
 	boot flash_vars 0 --timeout "$PAYLOAD_TIMEOUT" --hyperv off --stats \
-		--firmware "$FLASH_CODE" --uefi-vars "$vars" --kernel "$PAYLOADS/flash.elf"
+		--firmware "$FLASH_CODE" --uefi-vars "$vars" --kernel "$PAYLOADS/flash.elf" \
+		--debug-inject firmware-payload
 	expect "the store was created from the template" [ "$(stat -c %s "$vars")" = 540672 ]
 	expect "OVMF's flash probe finds flash" out_has "PROBE-FLASH"
 	expect "the store reads in read-array mode" out_has "READ-ALL-OK"
@@ -32,7 +33,8 @@ case_flash_vars() {
 	finish
 
 	boot flash_vars_again 0 --timeout "$PAYLOAD_TIMEOUT" --hyperv off \
-		--firmware "$FLASH_CODE" --uefi-vars "$vars" --kernel "$PAYLOADS/flash.elf"
+		--firmware "$FLASH_CODE" --uefi-vars "$vars" --kernel "$PAYLOADS/flash.elf" \
+		--debug-inject firmware-payload
 	expect "the byte survived into the next run" out_has "VARS-PERSISTED"
 	expect "flash again" out_has "ROM-OK"
 	finish
