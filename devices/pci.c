@@ -358,23 +358,6 @@ static struct pci_dev *cfg_target(struct pci_bus *b, unsigned int *reg, unsigned
 	return b->devs[(ca >> 8) & 0xff];
 }
 
-static void put_le(uint8_t *data, unsigned int len, uint32_t v)
-{
-	unsigned int i;
-
-	for (i = 0; i < len; i++)
-		data[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le(const uint8_t *data, unsigned int len)
-{
-	uint32_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < len && i < 4; i++)
-		v |= (uint32_t)data[i] << (8 * i);
-	return v;
-}
 
 /*
  * 0xCF8: CONFIG_ADDRESS, dword accesses only (smaller ones there are
@@ -400,13 +383,13 @@ static void pci_conf_read(void *opaque, uint64_t off, uint8_t *data, unsigned in
 			v = cfg_get(d, reg, len);
 	}
 	pthread_mutex_unlock(&b->cfg_lock);
-	put_le(data, len, v);
+	iodev_put_le(data, len, v);
 }
 
 static void pci_conf_write(void *opaque, uint64_t off, const uint8_t *data, unsigned int len)
 {
 	struct pci_bus *b = opaque;
-	uint32_t v = get_le(data, len);
+	uint32_t v = iodev_get_le(data, len);
 	bool reset = false;
 	struct pci_dev *d;
 	unsigned int reg;

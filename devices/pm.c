@@ -19,23 +19,6 @@
 #define PM1_SLP_EN (1U << 13)
 #define PM_TMR_MASK 0xffffffU   /* 24 bits: the FADT leaves TMR_VAL_EXT clear */
 
-static void put_le(uint8_t *data, unsigned int len, uint32_t v)
-{
-	unsigned int i;
-
-	for (i = 0; i < len; i++)
-		data[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le(const uint8_t *data, unsigned int len)
-{
-	uint32_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < len && i < 4; i++)
-		v |= (uint32_t)data[i] << (8 * i);
-	return v;
-}
 
 static void pm_evt_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
 {
@@ -45,13 +28,13 @@ static void pm_evt_read(void *opaque, uint64_t off, uint8_t *data, unsigned int 
 	pthread_mutex_lock(&pm->lock);
 	both = pm->sts | ((uint32_t)pm->en << 16);
 	pthread_mutex_unlock(&pm->lock);
-	put_le(data, len, both >> (8 * off));
+	iodev_put_le(data, len, both >> (8 * off));
 }
 
 static void pm_evt_write(void *opaque, uint64_t off, const uint8_t *data, unsigned int len)
 {
 	struct pm *pm = opaque;
-	uint32_t v = get_le(data, len) << (8 * off);
+	uint32_t v = iodev_get_le(data, len) << (8 * off);
 	uint32_t mask = (len >= 4 ? 0xffffffffU : ((1U << (8 * len)) - 1)) << (8 * off);
 
 	pthread_mutex_lock(&pm->lock);
@@ -71,7 +54,7 @@ static void pm_cnt_read(void *opaque, uint64_t off, uint8_t *data, unsigned int 
 	/* SMI_CMD is 0 in the FADT: ACPI mode is on from reset, SCI_EN reads 1. */
 	v = pm->cnt | PM1_SCI_EN;
 	pthread_mutex_unlock(&pm->lock);
-	put_le(data, len, (uint32_t)v >> (8 * off));
+	iodev_put_le(data, len, (uint32_t)v >> (8 * off));
 }
 
 static void pm_cnt_write(void *opaque, uint64_t off, const uint8_t *data, unsigned int len)
@@ -118,7 +101,7 @@ static void pm_tmr_read(void *opaque, uint64_t off, uint8_t *data, unsigned int 
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	put_le(data, len, pm_timer_at((uint64_t)ts.tv_sec, (uint32_t)ts.tv_nsec) >> (8 * off));
+	iodev_put_le(data, len, pm_timer_at((uint64_t)ts.tv_sec, (uint32_t)ts.tv_nsec) >> (8 * off));
 }
 
 static const struct iodev_ops pm_evt_ops = { .read = pm_evt_read, .write = pm_evt_write };

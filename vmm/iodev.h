@@ -42,6 +42,29 @@ struct io_bus {
 	unsigned long unclaimed_count;
 };
 
+/*
+ * The value of an access's bytes, little-endian as x86 is, and back: for
+ * callbacks that treat a register as a number. len is at most 8 (larger
+ * is clamped, as a safety net: the bus never passes more).
+ */
+static inline uint64_t iodev_get_le(const uint8_t *data, unsigned int len)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < len && i < 8; i++)
+		v |= (uint64_t)data[i] << (8 * i);
+	return v;
+}
+
+static inline void iodev_put_le(uint8_t *data, unsigned int len, uint64_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < len && i < 8; i++)
+		data[i] = (uint8_t)(v >> (8 * i));
+}
+
 void iobus_init(struct io_bus *bus, enum io_space space);
 
 /*

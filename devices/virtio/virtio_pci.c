@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "blk.h"  /* VIRTIO_F_VERSION_1, VIRTIO_F_RING_INDIRECT_DESC */
+#include "iodev.h"
 #include "util.h"
 
 #define STATUS_DRIVER_BITS (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
@@ -20,18 +21,6 @@
 			    VIRTIO_STATUS_FAILED)
 #define MSIX_CTRL_MASKBIT 1u
 
-static uint64_t get_le(const uint8_t *data, unsigned int len)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, data, len);
-	return v;
-}
-
-static void put_le(uint8_t *data, unsigned int len, uint64_t v)
-{
-	memcpy(data, &v, len);
-}
 
 /* Everything a device reset clears (section 2.1.2, 4.1.4.3); lock held. */
 static void vpci_reset_locked(struct virtio_pci *vp)
@@ -150,14 +139,14 @@ static void msix_table_access(struct virtio_pci *vp, uint64_t off, uint8_t *data
 	}
 	w = &vp->table[v].addr_lo + word;
 	if (!write) {
-		put_le(data, 4, w[0]);
+		iodev_put_le(data, 4, w[0]);
 		if (len == 8)
-			put_le(data + 4, 4, w[1]);
+			iodev_put_le(data + 4, 4, w[1]);
 		return;
 	}
-	w[0] = (uint32_t)get_le(data, 4);
+	w[0] = (uint32_t)iodev_get_le(data, 4);
 	if (len == 8)
-		w[1] = (uint32_t)get_le(data + 4, 4);
+		w[1] = (uint32_t)iodev_get_le(data + 4, 4);
 	vp->table[v].ctrl &= MSIX_CTRL_MASKBIT; /* the other control bits are reserved */
 	msix_update(vp, v);
 }
@@ -355,7 +344,7 @@ void vpci_bar_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
 	pthread_mutex_lock(&vp->lock);
 	switch (region) {
 	case VPCI_COMMON_OFF:
-		put_le(data, len, common_read(vp, o, len));
+		iodev_put_le(data, len, common_read(vp, o, len));
 		break;
 	case VPCI_ISR_OFF:
 		/* Read-to-clear (4.1.4.5); only its first byte exists. */
@@ -372,7 +361,7 @@ void vpci_bar_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
 		break;
 	case VPCI_MSIX_PBA_OFF:
 		if (o < 8)
-			put_le(data, MIN(len, (unsigned int)(8 - o)), vp->pba >> (8 * o));
+			iodev_put_le(data, MIN(len, (unsigned int)(8 - o)), vp->pba >> (8 * o));
 		break;
 	}
 	pthread_mutex_unlock(&vp->lock);
@@ -382,7 +371,7 @@ void vpci_bar_write(void *opaque, uint64_t off, const uint8_t *data, unsigned in
 {
 	struct virtio_pci *vp = opaque;
 	uint64_t region = off / VPCI_REGION_LEN * VPCI_REGION_LEN, o = off - region;
-	uint64_t v = get_le(data, len);
+	uint64_t v = iodev_get_le(data, len);
 
 	if (region == VPCI_COMMON_OFF && o == VPCI_STATUS && len == 1 && v == 0) {
 		/* Reset: wait for the device thread to leave the queues alone. */
