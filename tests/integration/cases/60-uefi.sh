@@ -128,9 +128,14 @@ uefi_disk_case() {
 		expect "ctl shutdown accepted" grep -q "^ok" "$OUT/ctl"
 	fi
 	end_bg 0
+	# The guest waits for its host forever: an orderly systemd power-off
+	# within the grace (exit 0, not 6) can only come from hv_utils acting
+	# on the shutdown IC's request. (The image's own "host-shutdown" stop
+	# line, from its unit's ExecStop, did not reach the console under
+	# hvmm in the lab; see docs/guest-images.md.)
 	[ "$how" = sigterm ] &&
 		expect "SIGTERM became a shutdown-IC request" err_has "asking the guest to shut down"
-	expect "hv_utils got the shutdown IC's request" out_has "HVMM-GUEST: host-shutdown poweroff"
+	expect "the guest was waiting for its host" out_has "HVMM-GUEST: wait"
 	expect "systemd powered the guest off" out_has "HVMM-GUEST: systemd-shutdown poweroff"
 	finish
 	rm -f "$img"
