@@ -118,9 +118,11 @@ uefi_disk_case() {
 	cp --sparse=always "$DISK_IMAGE" "$img"
 	boot_bg "uefi_disk_${cpus}cpu" --uefi --uefi-vars "$OUT/d$cpus-vars.fd" --disk "$img" \
 		--cpus "$cpus" --api "unix:$sock" --timeout "$DISK_TIMEOUT"
-	expect "guest up" wait_for "HVMM-GUEST: up" 1 "$DISK_TIMEOUT"
-	expect "VMBus devices listed" wait_for "vmbus-device 0e0b6031-5213-4934-818b-38d90ced39db hv_utils" 1 30
+	# "wait" comes after the VMBus lines: shutting down earlier would cut
+	# them short.
+	expect "guest up and waiting for its host" wait_for "HVMM-GUEST: wait" 1 "$DISK_TIMEOUT"
 	expect "guest reports $cpus CPUs" out_has "HVMM-GUEST: cpus=$cpus"
+	expect_vmbus_devices
 	if [ "$how" = sigterm ]; then
 		kill -TERM "$bg"
 	else
@@ -135,7 +137,6 @@ uefi_disk_case() {
 	# hvmm in the lab; see docs/guest-images.md.)
 	[ "$how" = sigterm ] &&
 		expect "SIGTERM became a shutdown-IC request" err_has "asking the guest to shut down"
-	expect "the guest was waiting for its host" out_has "HVMM-GUEST: wait"
 	expect "systemd powered the guest off" out_has "HVMM-GUEST: systemd-shutdown poweroff"
 	finish
 	rm -f "$img"
