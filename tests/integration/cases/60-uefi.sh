@@ -5,6 +5,7 @@
 # --patched; docs/lab.md) because OVMF trips the packaged one.
 all_cases+=" uefi_bad_firmware uefi_shell uefi_kernel uefi_vars uefi_disk_1cpu uefi_disk_2cpu"
 lab_retry_cases+=" uefi_kernel uefi_vars uefi_disk_1cpu uefi_disk_2cpu"
+lab_stimer_flake_cases+=" uefi_disk_2cpu"
 
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
