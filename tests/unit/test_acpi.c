@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "unit.h"
+#include "acpi_test_cfg.h"
 #include "acpi/acpi.h"
 #include "acpi/acpi_tables.h"
 #include "acpi/aml.h"
@@ -34,22 +35,6 @@ struct tables {
 	const struct acpi_header *dsdt;
 	const struct acpi_header *madt;
 };
-
-static void default_cfg(struct acpi_config *c, unsigned int ncpus)
-{
-	memset(c, 0, sizeof(*c));
-	c->ncpus = ncpus;
-	c->ioapic_addr = IOAPIC_BASE;
-	c->lapic_addr = LAPIC_BASE;
-	c->sci_irq = 9;
-	c->pm1a_evt_port = 0x600;
-	c->pm1a_cnt_port = 0x604;
-	c->reset_port = 0xcf9;
-	c->reset_value = 0x06;
-	c->s5_slp_typ = 5;
-	c->com1_port = 0x3f8;
-	c->com1_irq = 4;
-}
 
 /* Resolve a guest-physical table address to a checked pointer. */
 static const void *at(const uint8_t *buf, size_t used, uint64_t pa,
@@ -155,7 +140,7 @@ START_TEST(test_structure)
 	size_t used;
 	uint8_t *buf;
 
-	default_cfg(&c, cpu_counts[_i]);
+	acpi_test_cfg(&c, cpu_counts[_i]);
 	buf = build(&c, &used);
 	parse(buf, used, &t);
 
@@ -192,7 +177,7 @@ START_TEST(test_fadt_fields)
 	size_t used;
 	uint8_t *buf;
 
-	default_cfg(&c, 2);
+	acpi_test_cfg(&c, 2);
 	buf = build(&c, &used);
 	parse(buf, used, &t);
 
@@ -239,7 +224,7 @@ START_TEST(test_errors)
 	struct acpi_config c;
 	ssize_t used;
 
-	default_cfg(&c, 8);
+	acpi_test_cfg(&c, 8);
 	used = acpi_build(buf, sizeof(buf), ACPI_BASE, &c);
 	ck_assert_int_gt(used, 0);
 	ck_assert_int_le(used, (ssize_t)ACPI_SIZE);
@@ -254,10 +239,10 @@ START_TEST(test_errors)
 	ck_assert_int_eq(acpi_build(buf, sizeof(buf), ACPI_BASE, &c), -EINVAL);
 	c.ncpus = 256;
 	ck_assert_int_eq(acpi_build(buf, sizeof(buf), ACPI_BASE, &c), -EINVAL);
-	default_cfg(&c, 1);
+	acpi_test_cfg(&c, 1);
 	c.s5_slp_typ = 8;
 	ck_assert_int_eq(acpi_build(buf, sizeof(buf), ACPI_BASE, &c), -EINVAL);
-	default_cfg(&c, 1);
+	acpi_test_cfg(&c, 1);
 	c.nr_dsdt_hooks = 1; /* with a NULL emit */
 	ck_assert_int_eq(acpi_build(buf, sizeof(buf), ACPI_BASE, &c), -EINVAL);
 }
@@ -274,7 +259,7 @@ START_TEST(test_bad_hook)
 	static uint8_t buf[ACPI_SIZE];
 	struct acpi_config c;
 
-	default_cfg(&c, 1);
+	acpi_test_cfg(&c, 1);
 	c.dsdt_hooks[0].emit = bad_hook;
 	c.nr_dsdt_hooks = 1;
 	ck_assert_int_eq(acpi_build(buf, sizeof(buf), ACPI_BASE, &c), -EINVAL);
@@ -418,7 +403,7 @@ START_TEST(test_iasl_tables)
 	uint8_t *buf;
 	char want[128], *dsl, *sq, *out;
 
-	default_cfg(&c, cpu_counts[_i]);
+	acpi_test_cfg(&c, cpu_counts[_i]);
 	buf = build(&c, &used);
 	parse(buf, used, &t);
 
@@ -475,7 +460,7 @@ START_TEST(test_iasl_pci0_pm_timer)
 	uint8_t *buf;
 	char *dsl, *sq, *out;
 
-	default_cfg(&c, 1);
+	acpi_test_cfg(&c, 1);
 	c.pm1a_evt_port = 0xb000;
 	c.pm1a_cnt_port = 0xb004;
 	c.pm_tmr_port = 0xb008;
@@ -563,7 +548,7 @@ START_TEST(test_iasl_hooks)
 	char *dsl, *sq;
 	const char *sb, *vmbs, *mmio, *s5;
 
-	default_cfg(&c, 2);
+	acpi_test_cfg(&c, 2);
 	c.com1_port = 0; /* no COM1 this time */
 	c.dsdt_hooks[0].emit = vmbus_hook;
 	c.dsdt_hooks[0].opaque = &irq;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "acpi_test_cfg.h"
 #include "acpi/acpi.h"
 #include "acpi/acpi_tables.h"
 #include "acpi_loader.h"
@@ -54,18 +55,7 @@ struct ovmf {
 
 static void default_cfg(struct acpi_config *c, bool vmbus)
 {
-	memset(c, 0, sizeof(*c));
-	c->ncpus = 4;
-	c->ioapic_addr = IOAPIC_BASE;
-	c->lapic_addr = LAPIC_BASE;
-	c->sci_irq = 9;
-	c->pm1a_evt_port = 0x600;
-	c->pm1a_cnt_port = 0x604;
-	c->reset_port = 0xcf9;
-	c->reset_value = 0x06;
-	c->s5_slp_typ = 5;
-	c->com1_port = 0x3f8;
-	c->com1_irq = 4;
+	acpi_test_cfg(c, 4);
 	if (vmbus)
 		c->dsdt_hooks[c->nr_dsdt_hooks++] =
 			(struct acpi_dsdt_hook){ .emit = vmbus_acpi_emit };
