@@ -102,7 +102,8 @@ struct hv_hcall_mem {
 struct hv_hcall_caller {
 	uint32_t vp;           /* VP index of the calling vCPU */
 	uint8_t vtl;           /* its active VTL */
-	void *opaque;          /* the owner's state (hv_vsm, isolation...) */
+	void *opaque;          /* set by the dispatcher: the handler's owner
+				* (the `opaque` given to hv_hcall_register) */
 };
 
 struct hv_hcall_desc;
@@ -147,10 +148,14 @@ struct hv_hcall_desc {
 
 struct hv_hcall_table {
 	const struct hv_hcall_desc *desc[HV_HCALL_TRAP_CODES];
+	void *opaque[HV_HCALL_TRAP_CODES];
 };
 
-/* Add `d` to `t`. -EINVAL (code out of range, no handler), -EBUSY. */
-int hv_hcall_register(struct hv_hcall_table *t, const struct hv_hcall_desc *d);
+/*
+ * Add `d` to `t`; its handler gets `opaque` as caller->opaque (e.g. the
+ * struct hv_vsm). -EINVAL (code out of range, no handler), -EBUSY.
+ */
+int hv_hcall_register(struct hv_hcall_table *t, const struct hv_hcall_desc *d, void *opaque);
 
 /* Does `code` trap to hvmm? (The page's bitmap is built from this.) */
 bool hv_hcall_is_trapped(const struct hv_hcall_table *t, uint16_t code);
