@@ -42,7 +42,74 @@
 #define HV_REGISTER_VSM_PARTITION_CONFIG 0x000d0007
 #define HV_REGISTER_VSM_VP_SECURE_CONFIG_VTL0 0x000d0010
 
+/* More HV_REGISTER_NAME values (OpenVMM vm/hv1/hvdef HvX64RegisterName). */
+#define HV_X64_REGISTER_RSP 0x00020004
+#define HV_X64_REGISTER_RIP 0x00020010
+#define HV_X64_REGISTER_RFLAGS 0x00020011
+#define HV_X64_REGISTER_CR0 0x00040000
+#define HV_X64_REGISTER_CR3 0x00040002
+#define HV_X64_REGISTER_CR4 0x00040003
+#define HV_X64_REGISTER_DR7 0x00050005
+#define HV_X64_REGISTER_ES 0x00060000   /* ES CS SS DS FS GS LDTR TR: +0..+7 */
+#define HV_X64_REGISTER_TR 0x00060007
+#define HV_X64_REGISTER_IDTR 0x00070000
+#define HV_X64_REGISTER_GDTR 0x00070001
+#define HV_X64_REGISTER_EFER 0x00080001
+#define HV_X64_REGISTER_KERNEL_GS_BASE 0x00080002
+#define HV_X64_REGISTER_PAT 0x00080004
+#define HV_X64_REGISTER_SYSENTER_CS 0x00080005
+#define HV_X64_REGISTER_SYSENTER_EIP 0x00080006
+#define HV_X64_REGISTER_SYSENTER_ESP 0x00080007
+#define HV_X64_REGISTER_STAR 0x00080008
+#define HV_X64_REGISTER_LSTAR 0x00080009
+#define HV_X64_REGISTER_CSTAR 0x0008000a
+#define HV_X64_REGISTER_SFMASK 0x0008000b
+#define HV_X64_REGISTER_TSC_AUX 0x0008007b
+
+/* CPUID 0x40000003.EBX (privileges 32-63): OpenVMM HvPartitionPrivilege. */
+#define HV_ACCESS_VSM (1U << 16)
+#define HV_ACCESS_VP_REGISTERS (1U << 17)
+
+/* The MSRs that are private to a VTL (TLFS "VTL state"), swapped on a switch. */
+#define MSR_HV_VP_ASSIST_PAGE 0x40000073
+#define MSR_HV_SCONTROL 0x40000080
+#define MSR_HV_SIEFP 0x40000082
+#define MSR_HV_SIMP 0x40000083
+#define MSR_HV_SINT0 0x40000090
+#define HV_VSM_NR_PRIVATE_MSRS 30
+extern const uint32_t hv_vsm_private_msrs[HV_VSM_NR_PRIVATE_MSRS];
+
+/* HV_X64_SEGMENT_REGISTER / HV_X64_TABLE_REGISTER, 16 bytes each (TLFS). */
+struct hv_x64_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint16_t attributes;   /* type:4 s:1 dpl:2 p:1 rsvd:4 avl:1 l:1 db:1 g:1 */
+};
+
+struct hv_x64_table {
+	uint16_t pad[3];
+	uint16_t limit;
+	uint64_t base;
+};
+
+/* HV_INITIAL_VP_CONTEXT (x64), 224 bytes: EnableVpVtl, StartVirtualProcessor. */
+struct hv_initial_vp_context {
+	uint64_t rip, rsp, rflags;
+	struct hv_x64_segment cs, ds, es, fs, gs, ss, tr, ldtr;
+	struct hv_x64_table idtr, gdtr;
+	uint64_t efer, cr0, cr3, cr4, msr_cr_pat;
+};
+
+/* A VTL's SynIC page registers, as the guest last wrote them. */
+struct hv_vsm_synic {
+	uint64_t scontrol, simp, siefp;
+};
+
 /* VP assist page, HV_VP_VTL_CONTROL at offset 8 (Linux hv_vp_assist_page). */
+#define HV_VP_ASSIST_ENTRY_REASON 8
+#define HV_VP_ASSIST_RET_RAX 16
+#define HV_VP_ASSIST_RET_RCX 24
 #define HV_VTL_ENTRY_RESERVED 0
 #define HV_VTL_ENTRY_VTL_CALL 1
 #define HV_VTL_ENTRY_INTERRUPT 2
@@ -113,7 +180,18 @@ void hv_vsm_destroy(struct hv_vsm *vsm);
 int hv_vsm_bind_vcpu(struct hv_vsm *vsm, uint32_t vp, const struct hv_vsm_cpu_ops *ops,
 		     void *cpu);
 
-/* Register every VSM hypercall (0x0c 0x0d 0x0f 0x11 0x12 0x50-0x52 0x99 0x9a). */
+/*
+ * Register the VSM hypercalls of hv_vsm.c and hv_vtl_switch.c (0x0d 0x0f
+ * 0x11 0x12 0x50 0x51 0x99 0x9a; hv_vsm_mem.c registers 0x0c and 0x52).
+ *
+ * Rules (docs/vsm.md): partition id must be HV_PARTITION_ID_SELF
+ * (HV_STATUS_INVALID_PARTITION_ID); a VP index beyond the VM or not SELF
+ * -> HV_STATUS_INVALID_VP_INDEX; a target VTL above the caller's ->
+ * HV_STATUS_ACCESS_DENIED; reserved bits -> HV_STATUS_INVALID_PARAMETER.
+ * x64 registers are reachable only in a VTL that is not running: the
+ * caller's own running VTL -> ACCESS_DENIED, the running VTL of another
+ * VP -> HV_STATUS_INVALID_VP_STATE (its state lives in that vCPU).
+ */
 int hv_vsm_register_hcalls(struct hv_vsm *vsm, struct hv_hcall_table *t);
 
 /* The VTL VP `vp` runs now (for hv_hcall_caller.vtl and SynIC exits). */
@@ -131,6 +209,17 @@ int hv_vsm_enter_vtl1(struct hv_vsm *vsm, uint32_t vp, uint32_t reason);
 /* VTL `vtl`'s paging registers on VP `vp`, live or saved. 0 or -EINVAL. */
 int hv_vsm_paging_regs(struct hv_vsm *vsm, uint32_t vp, uint8_t vtl, uint64_t *cr0,
 		       uint64_t *cr3, uint64_t *cr4, uint64_t *efer);
+
+/*
+ * SynIC MSR exits (hyperv.c): while VTL1 runs on `vp`, its SynIC page
+ * registers are VTL1's, not VMBus's (VTL0's hv->vp[]): this returns the
+ * record to update (written only by vp's thread, read with __atomic), or
+ * NULL when VTL0 runs.
+ */
+struct hv_vsm_synic *hv_vsm_synic_exit_target(struct hv_vsm *vsm, uint32_t vp);
+
+/* VTL1's SynIC registers on `vp` (for intercept messages). 0 or -EINVAL. */
+int hv_vsm_vtl1_synic(struct hv_vsm *vsm, uint32_t vp, struct hv_vsm_synic *out);
 
 /*
  * A VTL0 access to `gpa` hit KVM (a write to a read-only slot, or any
