@@ -222,6 +222,18 @@ struct hv_vsm_synic *hv_vsm_synic_exit_target(struct hv_vsm *vsm, uint32_t vp);
 int hv_vsm_vtl1_synic(struct hv_vsm *vsm, uint32_t vp, struct hv_vsm_synic *out);
 
 /*
+ * VTL `vtl`'s private state on VP `vp`: the live vCPU state (through the
+ * cpu ops' save) if `vtl` is active, else the saved copy. On the VP's own
+ * thread only. 0, -EINVAL (bad VP or VTL not enabled on it), or the save
+ * error. Added for hv_vsm_mem.c (secure intercepts, translate);
+ * defined there, on hv_vsm_int.h.
+ */
+int hv_vsm_vtl_state(struct hv_vsm *vsm, uint32_t vp, uint8_t vtl, struct hv_vtl_state *out);
+
+/* Raise SINT `sint` on VP `vp` (its cpu ops' raise_sint). 0 or -errno. */
+int hv_vsm_raise_sint(struct hv_vsm *vsm, uint32_t vp, unsigned int sint);
+
+/*
  * A VTL0 access to `gpa` hit KVM (a write to a read-only slot, or any
  * access to an unmapped page). Returns true if it violated a VTL1
  * protection: the access is dropped (reads return 0xff bytes) and a
