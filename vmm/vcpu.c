@@ -12,6 +12,7 @@
 
 #include "cpuid.h"
 #include "hv_crash.h"
+#include "hv_vsm_mem.h"
 #include "hyperv.h"
 #include "util.h"
 #include "x86_boot.h"
@@ -220,14 +221,91 @@ static int vcpu_handle_io(struct vcpu *vcpu)
 	return 0;
 }
 
+static struct hv_vsm *vcpu_vsm(struct vcpu *vcpu)
+{
+	return vcpu->vm->hv ? vcpu->vm->hv->vsm : NULL;
+}
+
+/*
+ * One MMIO access. With --vsm it may be VTL0 touching a page VTL1
+ * protected (true: dropped, intercept queued), or guest RAM whose
+ * memslot is being split or merged (hv_vsm_memslot.h): done on RAM.
+ */
+static bool vcpu_mmio_access(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct hv_vsm *vsm = vcpu_vsm(vcpu);
+	uint64_t gpa = run->mmio.phys_addr;
+	uint8_t *ram;
+
+	if (vsm) {
+		if (hv_vsm_mem_fault(vsm, vcpu->id, gpa, run->mmio.is_write, run->mmio.data,
+				     run->mmio.len))
+			return true;
+		ram = gmem_ptr(&vcpu->vm->mem, gpa, run->mmio.len);
+		if (ram) {
+			if (run->mmio.is_write)
+				memcpy(ram, run->mmio.data, run->mmio.len);
+			else
+				memcpy(run->mmio.data, ram, run->mmio.len);
+			return false;
+		}
+	}
+	iobus_access(&vcpu->vm->mmio, gpa, run->mmio.data, run->mmio.len, run->mmio.is_write);
+	return false;
+}
+
+/* Bounds the fragments of one instruction (a rep string op exits per element). */
+#define VCPU_MMIO_COMPLETE_MAX 65536
+
+static int vcpu_handle_exit(struct vcpu *vcpu);
+
+/*
+ * A VTL0 access was dropped for a VTL1 protection. KVM has not finished
+ * the instruction yet: RIP and a read's destination are updated only
+ * when KVM_RUN is entered again (Documentation/virt/kvm/api.rst,
+ * KVM_EXIT_MMIO: "the corresponding operations are complete (and guest
+ * state is consistent) only after userspace has re-entered the kernel
+ * with KVM_RUN"). Re-enter with immediate_exit so that KVM completes it
+ * without running the guest (-EINTR), then switch to VTL1.
+ */
+static int vcpu_vsm_intercept(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < VCPU_MMIO_COMPLETE_MAX; i++) {
+		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_RELEASE);
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_RELEASE);
+		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
+			return hv_vsm_mem_pending(vcpu_vsm(vcpu), vcpu->id);
+		if (ret < 0)
+			return -errno;
+		/* Another fragment of the same instruction (split or rep access). */
+		if (run->exit_reason != KVM_EXIT_MMIO) {
+			ret = vcpu_handle_exit(vcpu);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (run->mmio.len > sizeof(run->mmio.data))
+			return -EINVAL;
+		vcpu_mmio_access(vcpu);
+	}
+	pr_err("vcpu%u: an MMIO instruction did not complete", vcpu->id);
+	return -EIO;
+}
+
 static int vcpu_handle_mmio(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
 	if (run->mmio.len > sizeof(run->mmio.data))
 		return -EINVAL;
-	iobus_access(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
-		     run->mmio.len, run->mmio.is_write);
+	if (vcpu_mmio_access(vcpu))
+		return vcpu_vsm_intercept(vcpu);
 	return 0;
 }
 
@@ -320,6 +398,9 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
 	while (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+		/* A secure intercept whose SIMP slot was busy is retried here. */
+		if (vcpu_vsm(vcpu))
+			hv_vsm_mem_pending(vcpu_vsm(vcpu), vcpu->id);
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
