@@ -567,6 +567,7 @@ static const struct hv_hcall_desc vsm_mem_hcalls[] = {
 		.name = "ModifyVtlProtectionMask",
 		.in_size = sizeof(struct hv_modify_vtl_prot_in),
 		.rep_in_size = sizeof(uint64_t),
+		.fast_ok = true, /* 16-byte header + up to 12 GFNs in registers */
 		.rep = vsm_modify_prot,
 	},
 	{
@@ -574,6 +575,8 @@ static const struct hv_hcall_desc vsm_mem_hcalls[] = {
 		.name = "TranslateVirtualAddress",
 		.in_size = 32,
 		.out_size = 16,
+		.fast_ok = true,
+		.fast_out_ok = true,
 		.simple = hv_vsm_translate,
 	},
 };
