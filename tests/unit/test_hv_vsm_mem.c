@@ -202,7 +202,7 @@ START_TEST(fault_paths)
 }
 END_TEST
 
-static uint8_t slot[256];
+static uint8_t slot[256] __attribute__((aligned(8)));
 
 static void read_slot(void)
 {
