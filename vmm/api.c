@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api_int.h"
+#include "hyperv.h"
 #include "uart.h"
 #include "util.h"
 #include "vm.h"
@@ -85,6 +86,8 @@ static void api_status(struct api *api, FILE *out)
 		uart_tx_stats(vm->com1, &tx, &dropped);
 		fprintf(out, "serial: %" PRIu64 " bytes out, %" PRIu64 " dropped\n", tx, dropped);
 	}
+	if (vm->hv)
+		hyperv_hcall_report(vm->hv, out);
 	vm_vmbus_report(vm, out);
 }
 

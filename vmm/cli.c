@@ -18,6 +18,7 @@ enum {
 	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV, OPT_DEBUG_INJECT,
 	OPT_SHUTDOWN_GRACE, OPT_API, OPT_FIRMWARE, OPT_UEFI_VARS, OPT_UEFI, OPT_DISK,
+	OPT_ISOLATION,
 };
 
 static const struct option run_opts[] = {
@@ -32,6 +33,7 @@ static const struct option run_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "hyperv", required_argument, NULL, OPT_HYPERV },
+	{ "isolation", required_argument, NULL, OPT_ISOLATION },
 	{ "debug-inject", required_argument, NULL, OPT_DEBUG_INJECT },
 	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "api", required_argument, NULL, OPT_API },
@@ -68,6 +70,8 @@ void cli_usage(FILE *f)
 "  --on-reboot ACTION   exit (default) or restart when the guest reboots\n"
 "  --timeout SECONDS    stop the guest after SECONDS (exit status 5)\n"
 "  --hyperv on|off      Hyper-V enlightenments and VMBus (default on)\n"
+"  --isolation none|vbs what the guest is told about isolation (default none);\n"
+"                       vbs: a VBS-isolated partition (needs --hyperv on)\n"
 "  --shutdown-grace S   on SIGINT/SIGTERM ask the guest to shut down through\n"
 "                       the shutdown IC and stop it after S seconds (default %d;\n"
 "                       0 = stop at once)\n"
@@ -240,6 +244,8 @@ static int cli_validate(struct vm_config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->uefi_vars && !cfg->firmware)
 		return cli_err(err, errlen, "--uefi-vars needs --firmware or --uefi");
+	if (cfg->isolation != ISOLATION_NONE && !cfg->hyperv)
+		return cli_err(err, errlen, "--isolation vbs needs --hyperv on");
 	if (!cfg->kernel && !cfg->firmware)
 		return cli_err(err, errlen, "--kernel FILE is required (or --firmware FILE, --uefi)");
 	if (!cfg->kernel && cfg->initrd)
@@ -342,6 +348,14 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 			cfg->hyperv = false;
 		else
 			return cli_err(err, errlen, "--hyperv: '%s' is not on or off", arg);
+		break;
+	case OPT_ISOLATION:
+		if (!strcmp(arg, "none"))
+			cfg->isolation = ISOLATION_NONE;
+		else if (!strcmp(arg, "vbs"))
+			cfg->isolation = ISOLATION_VBS;
+		else
+			return cli_err(err, errlen, "--isolation: '%s' is not none or vbs", arg);
 		break;
 	case 'v':
 		if (log_level < LOG_DEBUG)

@@ -12,6 +12,7 @@
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 enum reboot_action { ON_REBOOT_EXIT, ON_REBOOT_RESTART };
+enum isolation_mode { ISOLATION_NONE, ISOLATION_VBS };
 
 #define VM_MAX_CPUS 64
 #define VM_MAX_DISKS 8
@@ -33,6 +34,7 @@ struct vm_config {
 	unsigned int timeout_s;  /* 0 = none */
 	bool stats;              /* print exit statistics at the end */
 	bool hyperv;             /* Hyper-V enlightenments and VMBus */
+	enum isolation_mode isolation; /* --isolation (needs --hyperv on) */
 	bool late_event_port;    /* --debug-inject late-event-port */
 	int64_t rtc_offset_s;    /* --debug-inject rtc-offset=S: RTC starts S s off */
 	unsigned int shutdown_grace_s; /* SIGTERM: graceful, then hard stop */

@@ -29,6 +29,12 @@
  *  - a code with no handler               -> HV_STATUS_INVALID_HYPERCALL_CODE
  * Rep calls run elements from the start index; the first failing element
  * stops the call and its index is the reps-completed count.
+ * Also: the nested bit (31) is refused like a reserved bit; a memory block
+ * of zero length is not checked (a call without output may pass any R8);
+ * a fast call's input (fixed + variable header + reps) must fit the 112
+ * bytes of RDX, R8, XMM0-5, and its output (desc->fast_out_ok) the
+ * register pairs after the input (hv_hcall.c). 32-bit callers never get
+ * here (hv_hcall_page.h: the page sends them to KVM).
  */
 #ifndef HVMM_HV_HCALL_H
 #define HVMM_HV_HCALL_H
@@ -37,7 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HV_PAGE_SIZE 4096
+#define HV_PAGE_SIZE 4096u /* as devices/vmbus/proto.h */
 
 /* Control word (RCX). */
 #define HV_HCALL_CODE_MASK 0xffffULL
@@ -141,6 +147,8 @@ struct hv_hcall_desc {
 	uint16_t rep_out_size;
 	bool fast_ok;           /* may be issued with the fast bit */
 	bool varhdr_ok;         /* may carry a variable header */
+	bool fast_out_ok;       /* fast form returns output in XMM registers
+				 * (else a fast call with output is refused) */
 	hv_hcall_simple_fn simple;
 	hv_hcall_rep_fn rep;
 	hv_hcall_raw_fn raw;    /* set instead of simple/rep */
@@ -164,8 +172,10 @@ bool hv_hcall_is_trapped(const struct hv_hcall_table *t, uint16_t code);
  * Decode and run one call. Reads inputs through `mem`, calls the handler,
  * writes outputs, and sets regs->rax (unless a raw handler said
  * HV_HCALL_NO_RESULT). Never fails: every bad input is a status.
+ * Returns false only for HV_HCALL_NO_RESULT: the caller must then not
+ * write the registers back (the handler switched the vCPU's state).
  */
-void hv_hcall_dispatch(const struct hv_hcall_table *t, const struct hv_hcall_caller *c,
+bool hv_hcall_dispatch(const struct hv_hcall_table *t, const struct hv_hcall_caller *c,
 		       const struct hv_hcall_mem *mem, struct hv_hcall_regs *regs);
 
 #endif

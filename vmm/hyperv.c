@@ -21,6 +21,8 @@
 #define HV_LEAF_FEATURES 0x40000003
 #define HV_LEAF_HINTS 0x40000004
 #define HV_LEAF_LAST 0x4000000a
+/* --isolation vbs adds up to HV_LEAF_ISOLATION_CONFIG (hv_isol.h). */
+#define HV_LEAF_LAST_ISOL HV_LEAF_ISOLATION_CONFIG
 
 /* 0x40000003.EAX: partition privileges we expose (if KVM supports them). */
 #define HV_MSR_VP_RUNTIME (1U << 0)
@@ -108,6 +110,15 @@ int hyperv_init(struct vm *vm, struct hyperv *hv)
 		return -err;
 	}
 	hv->hv_cpuid = c;
+	hv->isolation = vm->cfg->isolation;
+	if (hyperv_hcall_init(hv)) {
+		/* Ordinary Hyper-V works without it; VBS needs 0xDB. */
+		if (hv->isolation != ISOLATION_NONE)
+			return -ENOTSUP;
+		pr_warn("the hypercall page stays KVM's: no hvmm hypercalls");
+	}
+	if (hv->isolation == ISOLATION_VBS)
+		return hv_isol_register_hcalls(&hv->isol, &hv->hcalls);
 	return 0;
 }
 
@@ -154,6 +165,11 @@ static void hv_set_leaf(struct kvm_cpuid_entry2 *e, uint32_t fn, uint32_t a, uin
 	*e = (struct kvm_cpuid_entry2){ .function = fn, .eax = a, .ebx = b, .ecx = c, .edx = d };
 }
 
+static uint32_t hv_leaf_last(const struct hyperv *hv)
+{
+	return hv->isolation == ISOLATION_NONE ? HV_LEAF_LAST : HV_LEAF_LAST_ISOL;
+}
+
 static void hv_fill_leaf(struct hyperv *hv, struct kvm_cpuid_entry2 *e, uint32_t fn)
 {
 	struct kvm_cpuid_entry2 *k = cpuid_find(hv->hv_cpuid, fn, 0);
@@ -164,7 +180,7 @@ static void hv_fill_leaf(struct hyperv *hv, struct kvm_cpuid_entry2 *e, uint32_t
 	switch (fn) {
 	case HV_LEAF_VENDOR:
 		/* "Microsoft Hv": Linux's ms_hyperv_platform() insists on it. */
-		hv_set_leaf(e, fn, HV_LEAF_LAST, 0x7263694d, 0x666f736f, 0x76482074);
+		hv_set_leaf(e, fn, hv_leaf_last(hv), 0x7263694d, 0x666f736f, 0x76482074);
 		break;
 	case HV_LEAF_INTERFACE:
 		hv_set_leaf(e, fn, 0x31237648 /* "Hv#1" */, 0, 0, 0);
@@ -178,8 +194,21 @@ static void hv_fill_leaf(struct hyperv *hv, struct kvm_cpuid_entry2 *e, uint32_t
 		 * partition and skip VMBus), nor partition-id, extended
 		 * hypercalls or VSM access, which KVM does not implement.
 		 */
-		hv_set_leaf(e, fn, k->eax & HV_FEATURES_EAX, k->ebx & HV_FEATURES_EBX, 0,
+		hv_set_leaf(e, fn, k->eax & HV_FEATURES_EAX,
+			    (k->ebx & HV_FEATURES_EBX) |
+			    (hv->isolation == ISOLATION_VBS ? HV_ISOLATION : 0), 0,
 			    k->edx & HV_FEATURES_EDX);
+		break;
+	case HV_LEAF_ISOLATION_CONFIG:
+		/*
+		 * EAX bit 0 paravisor_present = 0; EBX bits 0-3 the isolation
+		 * type, bit 5 shared_gpa_boundary_active = 0 (VBS shares
+		 * nothing above a boundary). Linux 6.1 reads both words in
+		 * ms_hyperv_init_platform (arch/x86/kernel/cpu/mshyperv.c)
+		 * when 0x40000003.EBX bit 22 is set, and prints them.
+		 */
+		hv_set_leaf(e, fn, 0, hv->isolation == ISOLATION_VBS ? HV_ISOLATION_TYPE_VBS : 0,
+			    0, 0);
 		break;
 	case HV_LEAF_HINTS:
 		/* Without AutoEOI Linux EOIs SINTs normally, keeping APICv/AVIC usable. */
@@ -194,7 +223,7 @@ static void hv_fill_leaf(struct hyperv *hv, struct kvm_cpuid_entry2 *e, uint32_t
 
 struct kvm_cpuid2 *hyperv_cpuid(struct hyperv *hv, struct kvm_cpuid2 *c)
 {
-	unsigned int nleaves = HV_LEAF_LAST - HV_LEAF_VENDOR + 1, i, n = 0;
+	unsigned int nleaves = hv_leaf_last(hv) - HV_LEAF_VENDOR + 1, i, n = 0;
 	struct kvm_cpuid2 *out;
 
 	out = calloc(1, sizeof(*out) + (c->nent + nleaves) * sizeof(out->entries[0]));

@@ -15,12 +15,18 @@
 #include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
+#include "hv_hcall.h"
+#include "hv_isol.h"
 
 struct vm;
 
 struct vcpu;
+struct hv_vsm;
+
+#define HYPERV_VTLS 2 /* = HV_NUM_VTLS (hv_vsm.h) */
 
 /* Hyper-V hypercall status codes (TLFS). */
 #define HV_STATUS_SUCCESS 0x0
@@ -84,6 +90,23 @@ struct hyperv {
 	/* Bumped by every vCPU thread: __atomic only (read with __atomic_load_n). */
 	uint64_t hypercalls;           /* userspace hypercall exits */
 	uint64_t synic_exits;
+
+	/*
+	 * The owned hypercall page (hv_hcall_kvm.c). `hcalls` is filled
+	 * before vCPUs run (hv_hcall_register; the VSM adds its calls with
+	 * hv_vsm_register_hcalls(vsm, &hv->hcalls)) and read-only after.
+	 */
+	enum isolation_mode isolation;
+	bool page_owned;               /* the MSR filter is in place */
+	bool page_amd;                 /* vmmcall, else vmcall */
+	struct hv_hcall_table hcalls;
+	struct hv_hcall_mem gmem;      /* vm->mem for the dispatcher */
+	struct hv_vsm *vsm;            /* NULL without --vsm */
+	uint8_t (*active_vtl)(struct hv_vsm *vsm, uint32_t vp);
+	uint64_t hcall_msr[HYPERV_VTLS]; /* atomics: HV_X64_MSR_HYPERCALL per VTL */
+	uint64_t msr_exits;            /* atomics, like the counters below */
+	uint64_t trapped[HV_HCALL_TRAP_CODES]; /* trapped calls per code */
+	struct hv_isol isol;           /* --isolation vbs: 0xDB record */
 };
 
 /* Check capabilities and fetch KVM's Hyper-V CPUID. 0 or -errno (logged). */
@@ -123,5 +146,28 @@ int hyperv_set_event_fd(struct hyperv *hv, uint32_t conn_id, int fd);
 
 /* The vCPU exit handler for KVM_EXIT_HYPERV. */
 int hyperv_handle_exit(struct vcpu *vcpu);
+
+/*
+ * Own HV_X64_MSR_HYPERCALL (KVM_CAP_X86_USER_SPACE_MSR + an MSR filter)
+ * and handle its RDMSR/WRMSR exits. Called by hyperv_init. 0 or -errno.
+ */
+int hyperv_hcall_init(struct hyperv *hv);
+
+/* hv_vsm hands its VTL lookup here (hv_vsm_active_vtl); before vCPUs run. */
+void hyperv_set_vsm(struct hyperv *hv, struct hv_vsm *vsm,
+		    uint8_t (*active_vtl)(struct hv_vsm *vsm, uint32_t vp));
+
+/* Is `port` one of the page's trap ports (hv_hcall_page.h)? */
+bool hyperv_is_trap_port(uint16_t port);
+
+/*
+ * A KVM_EXIT_IO on a trap port: run the hypercall if it came from the
+ * page (CPL0, 64-bit, page enabled). 0 handled, -ENOENT not a hypercall
+ * (treat as an unclaimed port), other -errno fatal.
+ */
+int hyperv_hcall_trap(struct vcpu *vcpu);
+
+/* `ctl status` lines: page owner, trapped calls per code, isolation. */
+void hyperv_hcall_report(struct hyperv *hv, FILE *out);
 
 #endif

@@ -202,6 +202,12 @@ static int vcpu_handle_io(struct vcpu *vcpu)
 	if (run->io.data_offset + (uint64_t)run->io.size * run->io.count >
 	    (uint64_t)vcpu->vm->vcpu_mmap_size)
 		return -EINVAL;
+	if (hyperv_is_trap_port(run->io.port)) {
+		int ret = hyperv_hcall_trap(vcpu);
+
+		if (ret != -ENOENT)
+			return ret;
+	}
 	if (log_level >= LOG_DEBUG)
 		pr_debug("vcpu%u: %s port 0x%x size %u count %u first 0x%x", vcpu->id,
 			 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
