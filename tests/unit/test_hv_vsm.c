@@ -2,10 +2,9 @@
 /*
  * The VSM emulation (hv_vsm.c, hv_vsm_regs.c, hv_vtl_switch.c) without
  * KVM: two fake vCPUs whose "state" is a struct hv_vtl_state the cpu
- * ops copy in and out, and 64 KiB of fake guest memory. Handlers are
- * reached through their descriptors (hv_vsm_hcall_desc), the way the
- * dispatcher calls them; rep calls run element by element and stop at
- * the first failure, as the dispatcher does.
+ * ops copy in and out, and 64 KiB of fake guest memory. Every call goes
+ * through the real dispatcher (hv_hcall_dispatch) with its input in that
+ * memory, as it comes from the hypercall page's trap.
  */
 #include <errno.h>
 #include <string.h>
@@ -30,6 +29,7 @@ struct fake_cpu {
 static uint8_t mem_buf[MEM_SIZE];
 static struct fake_cpu cpu[NR_VPS];
 static struct hv_vsm vsm;
+static struct hv_hcall_table tbl;
 
 static int mem_read(void *o, uint64_t gpa, void *dst, size_t len)
 {
@@ -120,6 +120,8 @@ static void setup(void)
 		hv_vsm_state_msr(&cpu[i].st, MSR_LSTAR)->data = 0xffffffff81000000ULL + i;
 		ck_assert_int_eq(hv_vsm_bind_vcpu(&vsm, i, &fops, &cpu[i]), 0);
 	}
+	memset(&tbl, 0, sizeof(tbl));
+	ck_assert_int_eq(hv_vsm_register_hcalls(&vsm, &tbl), 0);
 }
 
 static void teardown(void)
@@ -133,15 +135,28 @@ static struct hv_hcall_caller caller(uint32_t vp)
 					 .opaque = &vsm };
 }
 
+#define IN_GPA 0x8000
+#define OUT_GPA 0x9000
+
+/* One call through the real dispatcher; false if the handler switched the vCPU. */
+static bool dispatch(uint32_t vp, struct hv_hcall_regs *r)
+{
+	struct hv_hcall_caller c = caller(vp);
+
+	return hv_hcall_dispatch(&tbl, &c, &gmem, r);
+}
+
 static uint16_t simple(uint32_t vp, uint16_t code, const void *in, size_t len)
 {
 	const struct hv_hcall_desc *d = hv_vsm_hcall_desc(code);
-	struct hv_hcall_caller c = caller(vp);
-	uint8_t out[64] = { 0 };
+	struct hv_hcall_regs r = { .rcx = code, .rdx = IN_GPA, .r8 = OUT_GPA };
 
 	ck_assert_ptr_nonnull(d);
 	ck_assert_uint_eq(d->in_size, len);
-	return d->simple(&c, &gmem, in, len, out);
+	mem_write(NULL, IN_GPA, in, len);
+	ck_assert(dispatch(vp, &r));
+	ck_assert_uint_eq(r.rax >> 16, 0);
+	return (uint16_t)r.rax;
 }
 
 /* A rep call: returns the status, *done the reps completed. */
@@ -149,29 +164,27 @@ static uint16_t rep(uint32_t vp, uint16_t code, const void *hdr, const void *ele
 		    unsigned int n, void *outs, unsigned int *done)
 {
 	const struct hv_hcall_desc *d = hv_vsm_hcall_desc(code);
-	struct hv_hcall_caller c = caller(vp);
-	unsigned int i;
-	uint16_t st = 0;
+	struct hv_hcall_regs r = { .rcx = code | (uint64_t)n << HV_HCALL_REP_COUNT_SHIFT,
+				   .rdx = IN_GPA, .r8 = OUT_GPA };
 
 	ck_assert_ptr_nonnull(d);
-	for (i = 0; i < n; i++) {
-		st = d->rep(&c, &gmem, hdr, d->in_size, (const uint8_t *)elems + i * d->rep_in_size,
-			    i, outs ? (uint8_t *)outs + i * d->rep_out_size : NULL);
-		if (st)
-			break;
-	}
-	*done = i;
-	return st;
+	mem_write(NULL, IN_GPA, hdr, d->in_size);
+	mem_write(NULL, IN_GPA + d->in_size, elems, (size_t)n * d->rep_in_size);
+	ck_assert(dispatch(vp, &r));
+	*done = (unsigned int)(r.rax >> HV_HCALL_RESULT_REPS_SHIFT) & 0xfff;
+	if (outs)
+		mem_read(NULL, OUT_GPA, outs, (size_t)*done * d->rep_out_size);
+	return (uint16_t)r.rax;
 }
 
+/* VtlCall/VtlReturn as the page's sequence makes them: RAX = the caller's RCX. */
 static uint32_t raw(uint32_t vp, uint16_t code, uint64_t rax)
 {
-	struct hv_hcall_regs r = { .rcx = code };
-	struct hv_hcall_caller c = caller(vp);
+	struct hv_hcall_regs r = { .rcx = code, .rax = rax };
 
-	cpu[vp].st.regs.rax = rax; /* the page's sequence: RAX = caller's RCX */
+	cpu[vp].st.regs.rax = rax;
 	cpu[vp].st.regs.rcx = code;
-	return hv_vsm_hcall_desc(code)->raw(&c, &r);
+	return dispatch(vp, &r) ? (uint16_t)r.rax : HV_HCALL_NO_RESULT;
 }
 
 struct enable_vp_in {
