@@ -12,6 +12,7 @@
 
 #include "cpuid.h"
 #include "hv_crash.h"
+#include "hv_vsm.h"
 #include "hyperv.h"
 #include "util.h"
 #include "x86_boot.h"
@@ -320,6 +321,9 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
 	while (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING) {
+		/* --vsm: a StartVirtualProcessor queued for this VP (hv_vsm.h). */
+		if (vm->hv && vm->hv->vsm)
+			hv_vsm_vcpu_pending(vm->hv->vsm, vcpu->id);
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
