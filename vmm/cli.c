@@ -18,7 +18,7 @@ enum {
 	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV, OPT_DEBUG_INJECT,
 	OPT_SHUTDOWN_GRACE, OPT_API, OPT_FIRMWARE, OPT_UEFI_VARS, OPT_UEFI, OPT_DISK,
-	OPT_ISOLATION,
+	OPT_ISOLATION, OPT_VSM,
 };
 
 static const struct option run_opts[] = {
@@ -34,6 +34,7 @@ static const struct option run_opts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "hyperv", required_argument, NULL, OPT_HYPERV },
 	{ "isolation", required_argument, NULL, OPT_ISOLATION },
+	{ "vsm", required_argument, NULL, OPT_VSM },
 	{ "debug-inject", required_argument, NULL, OPT_DEBUG_INJECT },
 	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "api", required_argument, NULL, OPT_API },
@@ -72,6 +73,8 @@ void cli_usage(FILE *f)
 "  --hyperv on|off      Hyper-V enlightenments and VMBus (default on)\n"
 "  --isolation none|vbs what the guest is told about isolation (default none);\n"
 "                       vbs: a VBS-isolated partition (needs --hyperv on)\n"
+"  --vsm on|off         emulate Virtual Secure Mode, VTL0 and VTL1 (default off;\n"
+"                       needs --hyperv on; docs/vsm.md)\n"
 "  --shutdown-grace S   on SIGINT/SIGTERM ask the guest to shut down through\n"
 "                       the shutdown IC and stop it after S seconds (default %d;\n"
 "                       0 = stop at once)\n"
@@ -246,6 +249,8 @@ static int cli_validate(struct vm_config *cfg, char *err, size_t errlen)
 		return cli_err(err, errlen, "--uefi-vars needs --firmware or --uefi");
 	if (cfg->isolation != ISOLATION_NONE && !cfg->hyperv)
 		return cli_err(err, errlen, "--isolation vbs needs --hyperv on");
+	if (cfg->vsm && !cfg->hyperv)
+		return cli_err(err, errlen, "--vsm on needs --hyperv on");
 	if (!cfg->kernel && !cfg->firmware)
 		return cli_err(err, errlen, "--kernel FILE is required (or --firmware FILE, --uefi)");
 	if (!cfg->kernel && cfg->initrd)
@@ -356,6 +361,14 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 			cfg->isolation = ISOLATION_VBS;
 		else
 			return cli_err(err, errlen, "--isolation: '%s' is not none or vbs", arg);
+		break;
+	case OPT_VSM:
+		if (!strcmp(arg, "on"))
+			cfg->vsm = true;
+		else if (!strcmp(arg, "off"))
+			cfg->vsm = false;
+		else
+			return cli_err(err, errlen, "--vsm: '%s' is not on or off", arg);
 		break;
 	case 'v':
 		if (log_level < LOG_DEBUG)

@@ -34,6 +34,7 @@ struct vm_config {
 	unsigned int timeout_s;  /* 0 = none */
 	bool stats;              /* print exit statistics at the end */
 	bool hyperv;             /* Hyper-V enlightenments and VMBus */
+	bool vsm;                /* --vsm on: VTL0/VTL1 emulation (needs --hyperv on) */
 	enum isolation_mode isolation; /* --isolation (needs --hyperv on) */
 	bool late_event_port;    /* --debug-inject late-event-port */
 	int64_t rtc_offset_s;    /* --debug-inject rtc-offset=S: RTC starts S s off */

@@ -242,4 +242,13 @@ int hv_vsm_raise_sint(struct hv_vsm *vsm, uint32_t vp, unsigned int sint);
 bool hv_vsm_mem_fault(struct hv_vsm *vsm, uint32_t vp, uint64_t gpa, bool write,
 		      void *data, unsigned int len);
 
+/*
+ * --vsm on (hv_vsm_kvm.c): after the vCPUs and hyperv_setup_routes, before
+ * the vCPUs run: the VSM state, its hypercalls and SINT routes, the
+ * vCPUs bound. 0 (also without --vsm) or -errno. Teardown after join.
+ */
+struct vm;
+int hv_vsm_kvm_setup(struct vm *vm);
+void hv_vsm_kvm_teardown(struct vm *vm);
+
 #endif

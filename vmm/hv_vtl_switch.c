@@ -228,6 +228,19 @@ static uint32_t inject_ud(struct hv_vsm_vp *p, struct hv_vtl_state *live)
 	return HV_HCALL_NO_RESULT;
 }
 
+/*
+ * Once the caller's state is saved the handler owns its registers (the
+ * KVM side may have completed the trapping instruction: hv_vsm_kvm.c),
+ * so a status goes into RAX through the cpu ops, never through the
+ * dispatcher's register write-back.
+ */
+static uint32_t finish_status(struct hv_vsm_vp *p, struct hv_vtl_state *live, uint16_t st)
+{
+	live->regs.rax = st;
+	p->ops->load(p->cpu, live);
+	return HV_HCALL_NO_RESULT;
+}
+
 static struct hv_vsm_vp *caller_vp(const struct hv_hcall_caller *c)
 {
 	struct hv_vsm *vsm = c->opaque;
@@ -292,7 +305,7 @@ uint32_t hv_vtl_call(const struct hv_hcall_caller *c, struct hv_hcall_regs *regs
 		goto out;
 	}
 	if (enter_vtl1_locked(vsm, p, &live, HV_VTL_ENTRY_VTL_CALL))
-		ret = HV_STATUS_INVALID_VTL_STATE;
+		ret = finish_status(p, &live, HV_STATUS_INVALID_VTL_STATE);
 	else
 		__atomic_fetch_add(&vsm->vtl_calls, 1, __ATOMIC_RELAXED);
 out:
@@ -340,7 +353,8 @@ uint32_t hv_vtl_return(const struct hv_hcall_caller *c, struct hv_hcall_regs *re
 		}
 	}
 	if (hv_vsm_switch_locked(vsm, p, &live, 0)) {
-		ret = HV_STATUS_INVALID_VTL_STATE;
+		live.regs.rcx = HVCALL_VTL_RETURN; /* VTL1 keeps running: its own RCX */
+		ret = finish_status(p, &live, HV_STATUS_INVALID_VTL_STATE);
 		goto out;
 	}
 	__atomic_fetch_add(&vsm->vtl_returns, 1, __ATOMIC_RELAXED);

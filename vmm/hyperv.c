@@ -11,6 +11,7 @@
 #include "cpuid.h"
 #include "guest_mem.h"
 #include "hv_crash.h"
+#include "hv_vsm.h"
 #include "irq_routing.h"
 #include "util.h"
 #include "vcpu.h"
@@ -191,12 +192,17 @@ static void hv_fill_leaf(struct hyperv *hv, struct kvm_cpuid_entry2 *e, uint32_t
 	case HV_LEAF_FEATURES:
 		/*
 		 * Never CpuManagement (Linux would think it is the root
-		 * partition and skip VMBus), nor partition-id, extended
-		 * hypercalls or VSM access, which KVM does not implement.
+		 * partition and skip VMBus), nor partition-id or extended
+		 * hypercalls, which KVM does not implement. VSM access and
+		 * AccessVpRegisters only with --vsm on: hvmm implements them
+		 * (hv_vsm.h; bit positions from OpenVMM hvdef
+		 * HvPartitionPrivilege, EBX = privilege bits 32-63).
 		 */
 		hv_set_leaf(e, fn, k->eax & HV_FEATURES_EAX,
 			    (k->ebx & HV_FEATURES_EBX) |
-			    (hv->isolation == ISOLATION_VBS ? HV_ISOLATION : 0), 0,
+			    (hv->isolation == ISOLATION_VBS ? HV_ISOLATION : 0) |
+			    (hv->vm && hv->vm->cfg && hv->vm->cfg->vsm ?
+			     HV_ACCESS_VSM | HV_ACCESS_VP_REGISTERS : 0), 0,
 			    k->edx & HV_FEATURES_EDX);
 		break;
 	case HV_LEAF_ISOLATION_CONFIG:
@@ -341,25 +347,34 @@ static void hv_clear_page(struct hyperv *hv, uint64_t old, uint64_t val)
 			  (unsigned long long)(val & HV_PAGE_MASK));
 }
 
+/*
+ * The SynIC is per vCPU in KVM; with --vsm it belongs to the running VTL.
+ * While VTL1 runs, its SynIC writes go to VTL1's record (hv_vsm.h), never
+ * to hv->vp[], which is VTL0's and where VMBus posts.
+ */
 static void hv_handle_synic(struct hyperv *hv, struct vcpu *vcpu)
 {
 	struct kvm_hyperv_exit *e = &vcpu->run->hyperv;
+	struct hv_vsm_synic *v1 = hv->vsm ? hv_vsm_synic_exit_target(hv->vsm, vcpu->id) : NULL;
 	struct hv_vp *vp = &hv->vp[vcpu->id];
+	uint64_t *simp = v1 ? &v1->simp : &vp->simp;
+	uint64_t *siefp = v1 ? &v1->siefp : &vp->siefp;
+	uint64_t *scontrol = v1 ? &v1->scontrol : &vp->scontrol;
 
 	__atomic_fetch_add(&hv->synic_exits, 1, __ATOMIC_RELAXED);
 	switch (e->u.synic.msr) {
 	case HV_X64_MSR_SIMP:
-		hv_clear_page(hv, __atomic_load_n(&vp->simp, __ATOMIC_ACQUIRE), e->u.synic.msg_page);
+		hv_clear_page(hv, __atomic_load_n(simp, __ATOMIC_ACQUIRE), e->u.synic.msg_page);
 		break;
 	case HV_X64_MSR_SIEFP:
-		hv_clear_page(hv, __atomic_load_n(&vp->siefp, __ATOMIC_ACQUIRE), e->u.synic.evt_page);
+		hv_clear_page(hv, __atomic_load_n(siefp, __ATOMIC_ACQUIRE), e->u.synic.evt_page);
 		break;
 	default:
 		break;
 	}
-	__atomic_store_n(&vp->simp, e->u.synic.msg_page, __ATOMIC_RELEASE);
-	__atomic_store_n(&vp->siefp, e->u.synic.evt_page, __ATOMIC_RELEASE);
-	__atomic_store_n(&vp->scontrol, e->u.synic.control, __ATOMIC_RELEASE);
+	__atomic_store_n(simp, e->u.synic.msg_page, __ATOMIC_RELEASE);
+	__atomic_store_n(siefp, e->u.synic.evt_page, __ATOMIC_RELEASE);
+	__atomic_store_n(scontrol, e->u.synic.control, __ATOMIC_RELEASE);
 }
 
 /* HvPostMessage input block (TLFS), 8-byte aligned in guest memory. */

@@ -9,7 +9,8 @@
  * kvm_setup_default_irq_routing, virt/kvm/irqchip.c + arch/x86/kvm/irq_comm.c).
  *
  * GSI numbers: 0-23 irqchip, IRQ_SINT_GSI_BASE + VP for Hyper-V SINTs,
- * IRQ_MSI_GSI_BASE + n for the n-th MSI slot.
+ * IRQ_MSI_GSI_BASE + n for the n-th MSI slot, IRQ_VSM_SINT_GSI_BASE + VP
+ * for VSM's SINT0.
  *
  * Threads: every call locks the table; device threads and vCPU threads
  * (MSI-X table writes) may call them at any time.
@@ -27,7 +28,9 @@
 #define IRQ_SINT_GSI_BASE 24
 #define IRQ_MSI_GSI_BASE (IRQ_SINT_GSI_BASE + VM_MAX_CPUS)
 #define IRQ_MSI_MAX 64
-#define IRQ_ROUTES_MAX (16 + 24 + VM_MAX_CPUS + IRQ_MSI_MAX)
+/* --vsm on: GSI IRQ_VSM_SINT_GSI_BASE + VP raises VTL1's intercept SINT (hv_vsm_kvm.c). */
+#define IRQ_VSM_SINT_GSI_BASE (IRQ_MSI_GSI_BASE + IRQ_MSI_MAX)
+#define IRQ_ROUTES_MAX (16 + 24 + VM_MAX_CPUS + IRQ_MSI_MAX + VM_MAX_CPUS)
 
 struct irq_routing;
 /* How the table reaches KVM: KVM_SET_GSI_ROUTING; tests replace it. 0 or -errno. */

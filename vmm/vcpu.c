@@ -12,6 +12,7 @@
 
 #include "cpuid.h"
 #include "hv_crash.h"
+#include "hv_vsm.h"
 #include "hv_vsm_mem.h"
 #include "hyperv.h"
 #include "util.h"
@@ -398,9 +399,14 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
 	while (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING) {
-		/* A secure intercept whose SIMP slot was busy is retried here. */
-		if (vcpu_vsm(vcpu))
+		/*
+		 * --vsm: a StartVirtualProcessor queued for this VP (hv_vsm.h),
+		 * a secure intercept whose SIMP slot was busy (hv_vsm_mem.h).
+		 */
+		if (vcpu_vsm(vcpu)) {
+			hv_vsm_vcpu_pending(vcpu_vsm(vcpu), vcpu->id);
 			hv_vsm_mem_pending(vcpu_vsm(vcpu), vcpu->id);
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;

@@ -38,6 +38,7 @@
 #include "uart.h"
 #include "vmbus/vmbus.h"
 #include "vm_vmbus.h"
+#include "hv_vsm.h"
 #include "hyperv.h"
 #include "util.h"
 #include "vcpu.h"
@@ -555,7 +556,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	for (i = 0; i < vm.ncpus; i++)
 		if (vcpu_init(&vm.vcpus[i], &vm, i))
 			goto out;
-	if (vm.hv && (hyperv_setup_routes(vm.hv) || vm_vmbus_start(&vm)))
+	if (vm.hv && (hyperv_setup_routes(vm.hv) || hv_vsm_kvm_setup(&vm) || vm_vmbus_start(&vm)))
 		goto out;
 	if (cfg->api_path && api_start(&vm, cfg->api_path, &api))
 		goto out;
@@ -600,6 +601,7 @@ out:
 	if (vm.vmbus)
 		vm_vmbus_stop(&vm);
 	if (vm.hv) {
+		hv_vsm_kvm_teardown(&vm);
 		hyperv_destroy(vm.hv);
 		free(vm.hv);
 	}

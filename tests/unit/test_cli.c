@@ -379,6 +379,19 @@ START_TEST(uefi_option)
 }
 END_TEST
 
+START_TEST(vsm_option)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k"), CLI_RUN);
+	ck_assert(!cfg.vsm);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--vsm", "on"), CLI_RUN);
+	ck_assert(cfg.vsm);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--vsm", "on", "--vsm", "off"), CLI_RUN);
+	ck_assert(!cfg.vsm);
+	REJECT("--vsm", "--kernel", "k", "--vsm", "maybe");
+	REJECT("--hyperv on", "--kernel", "k", "--vsm", "on", "--hyperv", "off");
+}
+END_TEST
+
 START_TEST(disks)
 {
 	char *d1 = tpath("disk.img"), *d2 = tpath("disk2.img");
@@ -460,6 +473,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, firmware_rejected);
 	tcase_add_test(tc, uefi_option);
 	tcase_add_test(tc, disks);
+	tcase_add_test(tc, vsm_option);
 	suite_add_tcase(s, tc);
 	return s;
 }
