@@ -71,6 +71,10 @@
 #define HV_REGISTER_VSM_VP_STATUS 0x000d0003
 #define HV_REGISTER_VSM_PARTITION_STATUS 0x000d0004
 #define HV_REGISTER_VSM_CAPABILITIES 0x000d0006
+#define HV_REGISTER_VSM_PARTITION_CONFIG 0x000d0007
+/* HvRegisterVsmPartitionConfig: EnableVtlProtection:1, DefaultVtlProtectionMask:4. */
+#define VSM_CONFIG_ENABLE_VTL_PROTECTION 0x1ULL
+#define VSM_CONFIG_DEFAULT_MASK(m) ((uint64_t)(m) << 1)
 
 /* HvRegisterVsmPartitionStatus: EnabledVtlSet:16, MaximumVtl:4. */
 #define VSM_PST_ENABLED(v) ((v) & 0xffff)

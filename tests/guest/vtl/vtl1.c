@@ -138,6 +138,30 @@ static void vtl1_read_vtl0(unsigned int vp)
 	check_end(&c);
 }
 
+/*
+ * VTL1 turns VTL protections on before it uses them (TLFS
+ * HvRegisterVsmPartitionConfig.EnableVtlProtection; OpenVMM refuses
+ * ModifyVtlProtectionMask until then), the default mask full access.
+ * Partition-wide: each VP's VTL1 writes the same value.
+ */
+static void vtl1_enable_protection(unsigned int vp)
+{
+	uint64_t want = VSM_CONFIG_ENABLE_VTL_PROTECTION | VSM_CONFIG_DEFAULT_MASK(HV_MAP_GPA_ALL);
+	uint32_t name = HV_REGISTER_VSM_PARTITION_CONFIG;
+	uint64_t rax, v = ~0ULL;
+	struct check c;
+
+	check_begin(&c, pfx[vp], "enable_vtl_protection");
+	rax = hvc_set_reg(vtl1_hcall_page, &vtl1_io[vp], HV_VP_INDEX_SELF, HV_INPUT_VTL_CURRENT,
+			  name, want);
+	check_eq(&c, "set_status", HV_RESULT_STATUS(rax), 0);
+	rax = hvc_get_regs(vtl1_hcall_page, &vtl1_io[vp], HV_VP_INDEX_SELF, HV_INPUT_VTL_CURRENT,
+			   &name, 1, &v);
+	check_eq(&c, "get_status", HV_RESULT_STATUS(rax), 0);
+	check_eq(&c, "partition_config", v, want);
+	check_end(&c);
+}
+
 static void ret_normal(unsigned int vp, uint64_t rax, uint64_t rcx)
 {
 	assist(vp)->vtl_ret_x64rax = rax;
@@ -190,6 +214,7 @@ static void vtl1_init(unsigned int vp, struct gpr_frame *f)
 	check_end(&c);
 
 	vtl1_read_vtl0(vp);
+	vtl1_enable_protection(vp);
 	WR_ONCE(s->vtl1_ready, 1);
 	f->r12 = R12_MAGIC(vp, 1);
 	ret_normal(vp, RET_RAX(vp), RET_RCX(vp));
