@@ -24,6 +24,8 @@
 
 #include "hv_hcall_page.h"
 #include "hv_vsm.h"
+#include "hv_vsm_mem.h"
+#include "hv_vsm_memslot.h"
 #include "hyperv.h"
 #include "irq_routing.h"
 #include "util.h"
@@ -224,6 +226,11 @@ int hv_vsm_kvm_setup(struct vm *vm)
 		ret = irq_routing_commit(vm->irq);
 	if (!ret)
 		ret = hv_vsm_register_hcalls(&k->vsm, &hv->hcalls);
+	/* VTL0 protections on the RAM memslots, 0x0C and 0x52 (hv_vsm_memslot.h). */
+	if (!ret)
+		ret = hv_vsm_mem_kvm_init(&k->vsm, vm);
+	if (!ret)
+		ret = hv_vsm_mem_register_hcalls(&k->vsm, &hv->hcalls);
 	if (ret)
 		pr_err("--vsm on: setup failed: %s", strerror(-ret));
 	else
@@ -239,6 +246,7 @@ void hv_vsm_kvm_teardown(struct vm *vm)
 	if (!vsm)
 		return;
 	hyperv_set_vsm(vm->hv, NULL, NULL);
+	hv_vsm_mem_kvm_destroy(vsm);
 	hv_vsm_destroy(vsm);
 	free((struct hv_vsm_kvm *)vsm); /* vsm is its first member */
 }
