@@ -95,6 +95,7 @@ static int translate_access(struct hv_vsm *vsm, uint32_t vp, uint8_t vtl, uint64
 {
 	struct hv_vtl_state s;
 	bool user;
+	int ret;
 
 	*acc = 0;
 	if (flags & HV_TRANSLATE_VALIDATE_WRITE)
@@ -105,8 +106,9 @@ static int translate_access(struct hv_vsm *vsm, uint32_t vp, uint8_t vtl, uint64
 		*acc |= X86_ACC_NO_PRIV;
 		return 0;
 	}
-	if (hv_vsm_vtl_state(vsm, vp, vtl, &s))
-		return -EINVAL;
+	ret = hv_vsm_vtl_state(vsm, vp, vtl, &s);
+	if (ret)
+		return ret;
 	if (flags & HV_TRANSLATE_USER_ACCESS)
 		user = true;
 	else if (flags & HV_TRANSLATE_SUPERVISOR_ACCESS)
@@ -136,6 +138,7 @@ uint16_t hv_vsm_translate(const struct hv_hcall_caller *c, const struct hv_hcall
 	uint32_t vp;
 	uint16_t status;
 	uint8_t vtl;
+	int ret;
 
 	if (in_len < sizeof(in))
 		return HV_STATUS_INVALID_PARAMETER;
@@ -162,8 +165,12 @@ uint16_t hv_vsm_translate(const struct hv_hcall_caller *c, const struct hv_hcall
 				       &vtl);
 	if (status)
 		return status;
-	if (hv_vsm_paging_regs(vsm, vp, vtl, &regs.cr0, &regs.cr3, &regs.cr4, &regs.efer) ||
-	    translate_access(vsm, vp, vtl, in.control_flags, &acc))
+	ret = hv_vsm_paging_regs(vsm, vp, vtl, &regs.cr0, &regs.cr3, &regs.cr4, &regs.efer);
+	if (!ret)
+		ret = translate_access(vsm, vp, vtl, in.control_flags, &acc);
+	if (ret == -EBUSY) /* the running VTL of another VP: its state is in that vCPU */
+		return HV_STATUS_INVALID_VP_STATE;
+	if (ret)
 		return HV_STATUS_INVALID_VTL_STATE;
 	x86_walk(&regs, in.gva_page << 12, translate_read, (void *)mem, &w);
 	st = x86_walk_check(&regs, &w, acc);

@@ -158,6 +158,10 @@ START_TEST(translate_malformed)
 			  HV_STATUS_INVALID_PARAMETER);
 	/* VTL0 asking about VTL1. */
 	ck_assert_uint_eq(STATUS(translate(0, 0, VR | IN_VTL(1), GVA, &o)), HV_STATUS_ACCESS_DENIED);
+	/* VP 1's running VTL0, asked from VP 0's thread: its state is in VP 1's vCPU. */
+	hv_vsm_vcpu_pending(&vsm, 0); /* this thread is VP 0's now */
+	ck_assert_uint_eq(STATUS(translate(1, 1, VR | IN_VTL(0), GVA, &o)),
+			  HV_STATUS_INVALID_VP_STATE);
 	/* VTL1 not enabled on VP 1. */
 	vsm.vp[1].enabled_vtls = 1;
 	ck_assert_uint_eq(STATUS(translate(1, 1, VR | IN_VTL(1), GVA, &o)),
