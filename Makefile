@@ -226,6 +226,10 @@ $(O)/fuzz/fuzz_virtio_blk: fuzz/fuzz_virtio_blk.c $(FUZZ_VIRTIO) $(FUZZ_COMMON)
 $(O)/fuzz/fuzz_hv_hcall: fuzz/fuzz_hv_hcall.c vmm/hv_hcall.c vmm/hv_isol.c $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
+FUZZ_VSM := vmm/hv_hcall.c vmm/hv_vsm.c vmm/hv_vsm_regs.c vmm/hv_vtl_switch.c
+$(O)/fuzz/fuzz_hv_vsm: fuzz/fuzz_hv_vsm.c $(FUZZ_VSM) $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -pthread -o $@ $^
 # The state-machine harness runs the whole VMBus server with its threads:
 # it links a libhvmm built with coverage and sanitizers (O=build-fuzz).
 FUZZ_LIB_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
@@ -236,7 +240,7 @@ $(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_gues
 	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< build-fuzz/libhvmm.a $(LIBS)
 FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
 	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma $(O)/fuzz/fuzz_pci $(O)/fuzz/fuzz_virtio_blk \
-	$(O)/fuzz/fuzz_hv_hcall
+	$(O)/fuzz/fuzz_hv_hcall $(O)/fuzz/fuzz_hv_vsm
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@for f in $(FUZZERS); do \
