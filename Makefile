@@ -121,7 +121,7 @@ unit-tsan: deps
 
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
 	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
-	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf
+	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf $(O)/payloads/vtl.elf
 payloads: $(PAYLOADS)
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
@@ -136,19 +136,41 @@ $(O)/payloads/aout.bin: $(O)/payloads/mb-aout.o
 $(O)/payloads/%.elf: $(O)/payloads/%.o
 	ld -Ttext=0x200000 -e start -o $@ $<
 
-# The hostile test guest (docs/hostile-guest.md): a freestanding ELF64 that
-# attacks the VMBus server. No SSE: hvmm enters it with CR4.OSFXSR clear.
+# The freestanding test guests (tests/guest/*): plain ELF64 kernels on the
+# shared runtime tests/guest/lib. No SSE: hvmm enters them with
+# CR4.OSFXSR clear.
+GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mno-red-zone -mno-mmx -mno-sse -mno-sse2 \
+	-mcmodel=small -Itests/guest/lib $(WARNINGS)
+GUEST_LD := ld -Ttext=0x200000 -e start -z max-page-size=4096 -z noexecstack
+GUEST_LIB_SRCS := $(sort $(wildcard tests/guest/lib/*.c tests/guest/lib/*.S))
+GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:tests/guest/%=$(O)/guest/%.o)
+GUEST_LIB_HDRS := $(wildcard tests/guest/lib/*.h)
+$(O)/guest/lib/%.o: tests/guest/lib/% $(GUEST_LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+# The hostile test guest (docs/hostile-guest.md): attacks the VMBus server.
 HOSTILE_SRCS := $(sort $(wildcard tests/guest/hostile/*.c tests/guest/hostile/*.S))
 HOSTILE_OBJS := $(HOSTILE_SRCS:tests/guest/hostile/%=$(O)/guest/hostile/%.o)
-HOSTILE_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -mno-red-zone -mno-mmx -mno-sse -mno-sse2 \
-	-mcmodel=small -Idevices -Itests/guest/hostile $(WARNINGS)
-$(O)/guest/hostile/%.o: tests/guest/hostile/% tests/guest/hostile/hostile.h devices/vmbus/proto.h
+$(O)/guest/hostile/%.o: tests/guest/hostile/% tests/guest/hostile/hostile.h devices/vmbus/proto.h \
+		$(GUEST_LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOSTILE_CFLAGS) -c -o $@ $<
-$(O)/payloads/hostile.elf: $(HOSTILE_OBJS)
+	$(CC) $(GUEST_CFLAGS) -Idevices -Itests/guest/hostile -c -o $@ $<
+$(O)/payloads/hostile.elf: $(HOSTILE_OBJS) $(GUEST_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	ld -Ttext=0x200000 -e start -z max-page-size=4096 -z noexecstack -o $@ $^
+	$(GUEST_LD) -o $@ $^
+
+# The VTL test guest (docs/vtl-guest.md): drives VSM (--vsm on) through
+# the TLFS interface and reports a line per check.
+VTL_SRCS := $(sort $(wildcard tests/guest/vtl/*.c tests/guest/vtl/*.S))
+VTL_OBJS := $(VTL_SRCS:tests/guest/vtl/%=$(O)/guest/vtl/%.o)
+$(O)/guest/vtl/%.o: tests/guest/vtl/% $(wildcard tests/guest/vtl/*.h) $(GUEST_LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Itests/guest/vtl -c -o $@ $<
+$(O)/payloads/vtl.elf: $(VTL_OBJS) $(GUEST_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -o $@ $^
 
 # --patched: the UEFI cases run OVMF in the lab's L2, which the packaged
 # L0 QEMU aborts on (docs/lab.md); the patched one is built once, cached.

@@ -73,7 +73,7 @@ static void ap_main(void)
 	while (!RD_ONCE(ap_run) && !RD_ONCE(ap_quit))
 		cpu_relax();
 	r.s = ap_seed ^ 0xa5a5a5a55a5a5a5aULL;
-	hv_synic_enable(&ap_vp);
+	hv_vp_synic_enable(&ap_vp);
 	for (i = 0; i < AP_MAX_ITERS && !RD_ONCE(ap_quit); i++) {
 		uint64_t next = hv_now_ms() + AP_PACE_MS;
 		unsigned int spins = 0;

@@ -558,7 +558,7 @@ static void step_synic(struct vp *vp, struct rng *r)
 	wrmsr(HV_MSR_SINT0 + 2, 0x40 | HV_SINT_MASKED);
 	post_hdr(vp, CHANNELMSG_REQUESTOFFERS);
 	delay_ms(80);
-	hv_synic_enable(vp);
+	hv_vp_synic_enable(vp);
 	(void)r;
 	drain(vp);
 }

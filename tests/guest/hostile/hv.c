@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Hyper-V plumbing: guest OS id, hypercall page, SynIC pages, the SINT2
- * message slot, HvPostMessage and HvSignalEvent.
+ * The hostile guest's Hyper-V plumbing on top of lib/hv.c: its hypercall
+ * page, SynIC on SINT2, the SINT2 message slot, HvPostMessage and
+ * HvSignalEvent.
  *
- * Order and values follow Linux: hyperv_init() (arch/x86/hyperv/hv_init.c)
- * writes the guest OS id, then the hypercall page MSR; hv_synic_enable_regs()
- * (drivers/hv/hv.c) writes SIMP, SIEFP, the SINT, then SCONTROL;
  * vmbus_signal_eom() (drivers/hv/hyperv_vmbus.h) frees a slot by zeroing its
  * type and writes the EOM MSR only when the host flagged a pending message.
  * KVM fills the hypercall page (kvm_hv_set_msr_pw(), arch/x86/kvm/hyperv.c)
@@ -17,85 +15,23 @@
 
 #define VMBUS_SINT 2
 #define SINT_VECTOR 0x40 /* never delivered: IF stays 0, slots are polled */
-/* Linux's HV_LINUX_VENDOR_ID (0x8100) in bits 63:48; any non-zero id works. */
-#define GUEST_OS_ID (0x8100ULL << 48 | 0x060100)
 
 static uint8_t hcall_page[PAGE] ALIGNED_PAGE;
-static volatile uint64_t ref_base;
-
-bool hv_detect(void)
-{
-	uint32_t a, b, c, d;
-
-	cpuid(0x40000000, &a, &b, &c, &d);
-	/* "Microsoft Hv" */
-	return b == 0x7263694d && c == 0x666f736f && d == 0x76482074;
-}
 
 void hv_partition_init(void)
 {
-	wrmsr(HV_MSR_GUEST_OS_ID, GUEST_OS_ID);
-	wrmsr(HV_MSR_HYPERCALL, (uint64_t)(uintptr_t)hcall_page | 1);
-	ref_base = rdmsr(HV_MSR_TIME_REF_COUNT);
+	hv_hypercall_enable(hcall_page);
+	hv_clock_start();
 }
 
-void hv_synic_enable(struct vp *vp)
+void hv_vp_synic_enable(struct vp *vp)
 {
-	wrmsr(HV_MSR_SIMP, (uint64_t)(uintptr_t)vp->simp | 1);
-	wrmsr(HV_MSR_SIEFP, (uint64_t)(uintptr_t)vp->siefp | 1);
-	wrmsr(HV_MSR_SINT0 + VMBUS_SINT, SINT_VECTOR);
-	wrmsr(HV_MSR_SCONTROL, 1);
-}
-
-/*
- * Milliseconds since hv_partition_init(), from the partition reference
- * counter. Every wait loop reads it only once per 512 spins or more, each
- * read a VM exit of at least ~10 us even natively, so 200 reads take more
- * than a millisecond anywhere: counting reads gives a second clock that
- * runs slower than real time but cannot stop. Taking the larger of the
- * two keeps every wait bounded even if the reference counter stalled.
- */
-#define READS_PER_MS 200
-static uint64_t clock_reads;
-
-uint64_t hv_now_ms(void)
-{
-	uint64_t real = (rdmsr(HV_MSR_TIME_REF_COUNT) - ref_base) / 10000;
-	uint64_t spun = __atomic_add_fetch(&clock_reads, 1, __ATOMIC_RELAXED) / READS_PER_MS;
-
-	return real > spun ? real : spun;
-}
-
-bool spin_wait(bool (*done)(void *arg), void *arg, uint32_t ms)
-{
-	uint64_t end = hv_now_ms() + ms;
-	unsigned int spins = 0;
-
-	while (!(done && done(arg))) {
-		/* The clock is a VM exit: look at it only every 512 spins. */
-		if (++spins % 512 == 0 && hv_now_ms() >= end)
-			return done && done(arg);
-		cpu_relax();
-	}
-	return true;
-}
-
-void delay_ms(uint32_t ms)
-{
-	spin_wait(NULL, NULL, ms);
+	hv_synic_enable(vp->simp, vp->siefp, VMBUS_SINT, SINT_VECTOR);
 }
 
 uint16_t hv_hcall(uint64_t control, uint64_t in_gpa, uint64_t out_gpa)
 {
-	/* As Linux hv_do_hypercall(): control in rcx, input rdx, output r8. */
-	register uint64_t r8 __asm__("r8") = out_gpa;
-	uint64_t status;
-
-	__asm__ volatile("call *%[page]"
-			 : "=a"(status), "+c"(control), "+d"(in_gpa), "+r"(r8)
-			 : [page] "r"(hcall_page)
-			 : "cc", "memory", "r9", "r10", "r11");
-	return (uint16_t)status;
+	return HV_RESULT_STATUS(hv_hypercall(hcall_page, control, in_gpa, out_gpa));
 }
 
 static void count_status(uint16_t s)

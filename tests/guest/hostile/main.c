@@ -80,8 +80,42 @@ static void print_stats(void)
 	con_puts("\n");
 }
 
-void hostile_main(void);
-void hostile_main(void)
+/* xorshift64*: every hostile choice comes from a seeded generator. */
+uint64_t rng_next(struct rng *r)
+{
+	uint64_t x = r->s ? r->s : 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	r->s = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+#define CODE64_SEL 0x10 /* hvmm's boot GDT and the AP trampoline's agree */
+
+void idt_load(void)
+{
+	static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
+	static volatile int built;
+
+	if (!built)
+		idt_fill(idt, CODE64_SEL);
+	built = 1; /* the BSP builds it before it starts the AP */
+	idt_lidt(idt);
+}
+
+/* No fault is expected: report it and power off. */
+bool guest_trap(struct trap_frame *f)
+{
+	/* Do not wait for a console lock the faulting CPU may hold. */
+	con_puts_nolock("HOSTILE: FAIL exception ");
+	trap_print(f);
+	con_puts_nolock("\n");
+	return false;
+}
+
+void guest_main(void)
 {
 	uint64_t seed = cmdline_u64("seed", 1), cpus = cmdline_u64("cpus", 1);
 	struct rng r = { seed * 0x9e3779b97f4a7c15ULL + 1 };
@@ -96,7 +130,7 @@ void hostile_main(void)
 	if (!hv_detect())
 		fail("setup", "no Hyper-V CPUID leaves (run with --hyperv on)");
 	hv_partition_init();
-	hv_synic_enable(&bsp);
+	hv_vp_synic_enable(&bsp);
 
 	err = open_shutdown_ic(0xe1e0f000);
 	if (err)

@@ -1,9 +1,6 @@
 /*
- * Entry of the hostile test guest, and the real-mode trampoline that
- * brings the second vCPU to long mode.
- *
- * The BSP arrives in 64-bit mode with paging on hvmm's identity map
- * (vmm/x86_boot.c: CR3 = 0x1000, GDT at 0x500, interrupts off).
+ * The real-mode trampoline that brings the hostile guest's second vCPU to
+ * long mode (the entry point and exception stubs are tests/guest/lib's).
  *
  * An AP starts, after INIT-SIPI-SIPI with vector 0x80, in real mode at
  * 0x8000:0000. ap_start() (ap.c) copies tramp_start..tramp_end to
@@ -15,53 +12,6 @@
  */
 #define TRAMP_BASE 0x80000
 #define T(x) (TRAMP_BASE + (x) - tramp_start)
-
-	.code64
-	.section .text.start, "ax"
-	.globl start
-start:
-	cli
-	lea bsp_stack_top(%rip), %rsp
-	xor %ebp, %ebp
-	/* .bss is zero in the ELF image hvmm loads; clear it anyway. */
-	lea __bss_start(%rip), %rdi
-	lea _end(%rip), %rcx
-	sub %rdi, %rcx
-	xor %eax, %eax
-	rep stosb
-	call hostile_main
-1:	hlt
-	jmp 1b
-
-/*
- * Exception stubs: without an IDT any fault is a triple fault whose
- * registers KVM on AMD has already reset. With one, a fault in this
- * guest is reported (vector, error code, RIP) and told apart from a
- * triple fault the lab causes. Vectors with an error code (SDM vol. 3,
- * table 6-1): 8, 10-14, 17, 21, 29, 30.
- */
-.macro TRAP vec
-	.balign 16
-	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
-	.else
-	push $0
-	.endif
-	push $\vec
-	jmp trap_common
-.endm
-	.balign 16
-	.globl trap_stubs
-trap_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
-	TRAP \v
-	.endr
-trap_common:
-	mov %rsp, %rdi
-	and $-16, %rsp
-	call trap_report
-3:	cli
-	hlt
-	jmp 3b
 
 	.section .rodata
 	.balign 16
@@ -126,8 +76,4 @@ tramp_stack:	.quad 0
 tramp_entry:	.quad 0
 tramp_end:
 
-	.section .bss
-	.balign 16
-	.space 16384
-bsp_stack_top:
 	.section .note.GNU-stack, "", @progbits
