@@ -95,14 +95,17 @@ static uint8_t hv_vtl_of(struct hyperv *hv, uint32_t vp)
 
 static int hv_guest_os_id(struct vcpu *vcpu, uint64_t *id)
 {
-	struct {
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = HV_X64_MSR_GUEST_OS_ID };
+		uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m;
 
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.hdr.entries[0].index = HV_X64_MSR_GUEST_OS_ID;
 	if (ioctl(vcpu->fd, KVM_GET_MSRS, &m) != 1)
 		return -EIO;
-	*id = m.e.data;
+	*id = m.hdr.entries[0].data;
 	return 0;
 }
 

@@ -167,6 +167,24 @@ START_TEST(on_reboot_and_timeout)
 }
 END_TEST
 
+START_TEST(isolation)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k"), CLI_RUN);
+	ck_assert_int_eq(cfg.isolation, ISOLATION_NONE);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--isolation", "vbs"), CLI_RUN);
+	ck_assert_int_eq(cfg.isolation, ISOLATION_VBS);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--isolation", "vbs", "--isolation", "none"),
+			 CLI_RUN);
+	ck_assert_int_eq(cfg.isolation, ISOLATION_NONE);
+	REJECT("--isolation", "--kernel", "k", "--isolation", "snp");
+	REJECT("--isolation", "--kernel", "k", "--isolation", "VBS");
+	REJECT("--hyperv on", "--kernel", "k", "--isolation", "vbs", "--hyperv", "off");
+	/* none is what --hyperv off implies: fine. */
+	ck_assert_int_eq(PARSE("--kernel", "k", "--hyperv", "off", "--isolation", "none"),
+			 CLI_RUN);
+}
+END_TEST
+
 START_TEST(missing_kernel)
 {
 	char *argv[] = { "run", NULL };
@@ -474,6 +492,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, uefi_option);
 	tcase_add_test(tc, disks);
 	tcase_add_test(tc, vsm_option);
+	tcase_add_test(tc, isolation);
 	suite_add_tcase(s, tc);
 	return s;
 }
