@@ -10,8 +10,13 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "guest_mem.h"
+#include "layout.h"
 #include "hv_vsm_int.h"
+#include "hyperv.h"
 #include "unit.h"
+#include "vcpu.h"
+#include "vm.h"
 #include "util.h"
 
 #define MEM_SIZE 0x10000
@@ -661,6 +666,69 @@ START_TEST(return_reraises_vmbus_sint)
 }
 END_TEST
 
+static int stub_event_fd(void *opaque, uint32_t conn_id, int fd)
+{
+	(void)opaque;
+	(void)conn_id;
+	(void)fd;
+	return 0;
+}
+
+/* A SynIC MSR exit of `vcpu` as KVM reports it (SIMP written). */
+static void synic_exit(struct vcpu *v, uint64_t simp)
+{
+	v->run->exit_reason = KVM_EXIT_HYPERV;
+	v->run->hyperv.type = KVM_EXIT_HYPERV_SYNIC;
+	v->run->hyperv.u.synic.msr = 0x40000083; /* SIMP */
+	v->run->hyperv.u.synic.control = 1;
+	v->run->hyperv.u.synic.msg_page = simp;
+	v->run->hyperv.u.synic.evt_page = 0;
+	ck_assert_int_eq(hyperv_handle_exit(v), 0);
+}
+
+/*
+ * hyperv.c's SynIC exits with --vsm: VTL1's SIMP must not replace VTL0's
+ * in hv->vp[] (where VMBus posts), and VTL1's new page is cleared too.
+ */
+START_TEST(synic_exits_follow_the_vtl)
+{
+	static const struct hyperv_kvm_ops kops = { stub_event_fd, NULL };
+	static struct hyperv hv;
+	static struct vm vm;
+	struct kvm_run run;
+	struct vcpu v = { .vm = &vm, .id = 0, .run = &run };
+	struct hv_vsm_synic s1;
+	uint8_t junk = 0xaa, b = 0;
+
+	memset(&vm, 0, sizeof(vm));
+	memset(&run, 0, sizeof(run));
+	vm.ncpus = NR_VPS;
+	vm.sys_fd = vm.vm_fd = -1;
+	ck_assert_int_eq(gmem_init(&vm.mem, RAM_MIN), 0);
+	ck_assert_int_eq(hyperv_init_stub(&vm, &hv, &kops), 0);
+	vm.hv = &hv;
+	hyperv_set_vsm(&hv, &vsm, hv_vsm_active_vtl);
+	synic_exit(&v, 0x5001);
+	ck_assert_uint_eq(hv.vp[0].simp, 0x5001);
+	enter_vtl1();
+	gmem_write(&vm.mem, 0x7010, &junk, 1);
+	synic_exit(&v, 0x7001);
+	ck_assert_uint_eq(hv.vp[0].simp, 0x5001);
+	ck_assert_int_eq(hv_vsm_vtl1_synic(&vsm, 0, &s1), 0);
+	ck_assert_uint_eq(s1.simp, 0x7001);
+	ck_assert_uint_eq(s1.scontrol, 1);
+	gmem_read(&vm.mem, 0x7010, &b, 1);
+	ck_assert_uint_eq(b, 0);
+	ck_assert_uint_eq(raw(0, HVCALL_VTL_RETURN, 1), HV_HCALL_NO_RESULT);
+	synic_exit(&v, 0x8001);
+	ck_assert_uint_eq(hv.vp[0].simp, 0x8001);
+	ck_assert_int_eq(hv_vsm_vtl1_synic(&vsm, 0, &s1), 0);
+	ck_assert_uint_eq(s1.simp, 0x7001);
+	hyperv_destroy(&hv);
+	gmem_free(&vm.mem);
+}
+END_TEST
+
 /*
  * VP 1's "vCPU thread" waits in its pending hook and reads VP 0's
  * registers while VP 0 switches VTLs back and forth and then starts VP 1:
@@ -732,6 +800,7 @@ static Suite *vsm_suite(void)
 	tcase_add_test(tc, paging_regs_live_and_saved);
 	tcase_add_test(tc, return_reraises_vmbus_sint);
 	tcase_add_test(tc, threads_switch_and_start);
+	tcase_add_test(tc, synic_exits_follow_the_vtl);
 	suite_add_tcase(s, tc);
 	return s;
 }
