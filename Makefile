@@ -110,7 +110,7 @@ unit-san: deps
 # (Dekker-style index/mask checks), which never race; its data copies are
 # ordered by acquire/release on the indices, which TSan does model.
 TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg \
-	test_flash test_pci test_vblk
+	test_flash test_pci test_vblk test_hv_vsm
 TSAN_CFLAGS := -O1 -g -fsanitize=thread \
 	$(shell $(CC) -Werror -Wno-tsan -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-tsan)
 unit-tsan: deps
@@ -248,13 +248,16 @@ $(O)/fuzz/fuzz_virtio_blk: fuzz/fuzz_virtio_blk.c $(FUZZ_VIRTIO) $(FUZZ_COMMON)
 $(O)/fuzz/fuzz_hv_hcall: fuzz/fuzz_hv_hcall.c vmm/hv_hcall.c vmm/hv_isol.c $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
+FUZZ_VSM := vmm/hv_hcall.c vmm/hv_vsm.c vmm/hv_vsm_regs.c vmm/hv_vtl_switch.c
+$(O)/fuzz/fuzz_hv_vsm: fuzz/fuzz_hv_vsm.c $(FUZZ_VSM) $(FUZZ_COMMON)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -pthread -o $@ $^
 $(O)/fuzz/fuzz_x86_walk: fuzz/fuzz_x86_walk.c vmm/x86_walk.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 # VTL protections, intercepts and translate over the real dispatcher and VSM state.
-FUZZ_VSM := vmm/hv_vsm_mem.c vmm/hv_vsm_translate.c vmm/x86_walk.c vmm/hv_vsm.c vmm/hv_vsm_regs.c \
-	vmm/hv_vtl_switch.c vmm/hv_hcall.c
-$(O)/fuzz/fuzz_hv_vsm_mem: fuzz/fuzz_hv_vsm_mem.c $(FUZZ_VSM) $(FUZZ_COMMON)
+FUZZ_VSM_MEM := vmm/hv_vsm_mem.c vmm/hv_vsm_translate.c vmm/x86_walk.c $(FUZZ_VSM)
+$(O)/fuzz/fuzz_hv_vsm_mem: fuzz/fuzz_hv_vsm_mem.c $(FUZZ_VSM_MEM) $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -pthread -o $@ $^
 # The state-machine harness runs the whole VMBus server with its threads:
@@ -267,7 +270,7 @@ $(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_gues
 	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< build-fuzz/libhvmm.a $(LIBS)
 FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
 	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma $(O)/fuzz/fuzz_pci $(O)/fuzz/fuzz_virtio_blk \
-	$(O)/fuzz/fuzz_hv_hcall $(O)/fuzz/fuzz_x86_walk $(O)/fuzz/fuzz_hv_vsm_mem
+	$(O)/fuzz/fuzz_hv_hcall $(O)/fuzz/fuzz_hv_vsm $(O)/fuzz/fuzz_x86_walk $(O)/fuzz/fuzz_hv_vsm_mem
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@for f in $(FUZZERS); do \

@@ -172,22 +172,19 @@ static const struct hv_vsm_cpu_ops kvm_ops = {
 /* Which private MSRs this vCPU has (KVM lacks TSC_AUX without RDTSCP, say). */
 static void probe_msrs(struct hv_vsm_kvm_cpu *c)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m;
+	msr_buf m;
 	unsigned int i;
 
 	c->nmsrs = 0;
 	for (i = 0; i < HV_VSM_NR_PRIVATE_MSRS; i++) {
 		memset(&m, 0, sizeof(m));
 		m.hdr.nmsrs = 1;
-		m.e.index = hv_vsm_private_msrs[i];
+		m.hdr.entries[0].index = hv_vsm_private_msrs[i];
 		if (ioctl(c->vcpu->fd, KVM_GET_MSRS, &m) == 1)
 			c->msrs[c->nmsrs++] = hv_vsm_private_msrs[i];
 		else
 			pr_warn("vsm: vcpu%u has no MSR 0x%x: it is not swapped", c->vcpu->id,
-				m.e.index);
+				hv_vsm_private_msrs[i]);
 	}
 }
 

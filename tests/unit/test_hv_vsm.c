@@ -7,10 +7,16 @@
  * memory, as it comes from the hypercall page's trap.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
+#include "guest_mem.h"
+#include "layout.h"
 #include "hv_vsm_int.h"
+#include "hyperv.h"
 #include "unit.h"
+#include "vcpu.h"
+#include "vm.h"
 #include "util.h"
 
 #define MEM_SIZE 0x10000
@@ -87,7 +93,7 @@ static int f_runnable(void *c)
 
 static void f_kick(void *c)
 {
-	((struct fake_cpu *)c)->kicks++;
+	__atomic_fetch_add(&((struct fake_cpu *)c)->kicks, 1, __ATOMIC_RELAXED);
 }
 
 static const struct hv_vsm_cpu_ops fops = { f_save, f_load, f_raise, f_runnable, f_kick };
@@ -135,8 +141,9 @@ static struct hv_hcall_caller caller(uint32_t vp)
 					 .opaque = &vsm };
 }
 
-#define IN_GPA 0x8000
-#define OUT_GPA 0x9000
+/* Per calling VP, so that two threads never share a buffer. */
+#define IN_GPA (0x8000 + 0x2000 * vp)
+#define OUT_GPA (0x9000 + 0x2000 * vp)
 
 /* One call through the real dispatcher; false if the handler switched the vCPU. */
 static bool dispatch(uint32_t vp, struct hv_hcall_regs *r)
@@ -573,7 +580,7 @@ START_TEST(start_virtual_processor)
 	ck_assert_uint_eq(start_vp(0, 5, 0), HV_STATUS_INVALID_VP_INDEX);
 	ck_assert_uint_eq(start_vp(0, 1, 1), HV_STATUS_ACCESS_DENIED);
 	ck_assert_uint_eq(start_vp(0, 1, 0), 0);
-	ck_assert_uint_eq(cpu[1].kicks, 1);
+	ck_assert_uint_eq(__atomic_load_n(&cpu[1].kicks, __ATOMIC_RELAXED), 1);
 	ck_assert_uint_eq(cpu[1].runnable, 0);
 	ck_assert_uint_eq(start_vp(0, 1, 0), HV_STATUS_INVALID_VP_STATE);
 	/* The target's thread applies it before its next KVM_RUN. */
@@ -659,6 +666,114 @@ START_TEST(return_reraises_vmbus_sint)
 }
 END_TEST
 
+static int stub_event_fd(void *opaque, uint32_t conn_id, int fd)
+{
+	(void)opaque;
+	(void)conn_id;
+	(void)fd;
+	return 0;
+}
+
+/* A SynIC MSR exit of `vcpu` as KVM reports it (SIMP written). */
+static void synic_exit(struct vcpu *v, uint64_t simp)
+{
+	v->run->exit_reason = KVM_EXIT_HYPERV;
+	v->run->hyperv.type = KVM_EXIT_HYPERV_SYNIC;
+	v->run->hyperv.u.synic.msr = 0x40000083; /* SIMP */
+	v->run->hyperv.u.synic.control = 1;
+	v->run->hyperv.u.synic.msg_page = simp;
+	v->run->hyperv.u.synic.evt_page = 0;
+	ck_assert_int_eq(hyperv_handle_exit(v), 0);
+}
+
+/*
+ * hyperv.c's SynIC exits with --vsm: VTL1's SIMP must not replace VTL0's
+ * in hv->vp[] (where VMBus posts), and VTL1's new page is cleared too.
+ */
+START_TEST(synic_exits_follow_the_vtl)
+{
+	static const struct hyperv_kvm_ops kops = { stub_event_fd, NULL };
+	static struct hyperv hv;
+	static struct vm vm;
+	struct kvm_run run;
+	struct vcpu v = { .vm = &vm, .id = 0, .run = &run };
+	struct hv_vsm_synic s1;
+	uint8_t junk = 0xaa, b = 0;
+
+	memset(&vm, 0, sizeof(vm));
+	memset(&run, 0, sizeof(run));
+	vm.ncpus = NR_VPS;
+	vm.sys_fd = vm.vm_fd = -1;
+	ck_assert_int_eq(gmem_init(&vm.mem, RAM_MIN), 0);
+	ck_assert_int_eq(hyperv_init_stub(&vm, &hv, &kops), 0);
+	vm.hv = &hv;
+	hyperv_set_vsm(&hv, &vsm, hv_vsm_active_vtl);
+	synic_exit(&v, 0x5001);
+	ck_assert_uint_eq(hv.vp[0].simp, 0x5001);
+	enter_vtl1();
+	gmem_write(&vm.mem, 0x7010, &junk, 1);
+	synic_exit(&v, 0x7001);
+	ck_assert_uint_eq(hv.vp[0].simp, 0x5001);
+	ck_assert_int_eq(hv_vsm_vtl1_synic(&vsm, 0, &s1), 0);
+	ck_assert_uint_eq(s1.simp, 0x7001);
+	ck_assert_uint_eq(s1.scontrol, 1);
+	gmem_read(&vm.mem, 0x7010, &b, 1);
+	ck_assert_uint_eq(b, 0);
+	ck_assert_uint_eq(raw(0, HVCALL_VTL_RETURN, 1), HV_HCALL_NO_RESULT);
+	synic_exit(&v, 0x8001);
+	ck_assert_uint_eq(hv.vp[0].simp, 0x8001);
+	ck_assert_int_eq(hv_vsm_vtl1_synic(&vsm, 0, &s1), 0);
+	ck_assert_uint_eq(s1.simp, 0x7001);
+	hyperv_destroy(&hv);
+	gmem_free(&vm.mem);
+}
+END_TEST
+
+/*
+ * VP 1's "vCPU thread" waits in its pending hook and reads VP 0's
+ * registers while VP 0 switches VTLs back and forth and then starts VP 1:
+ * the lock and the atomics keep it race-free (run under TSan too).
+ */
+static void *vp1_thread(void *arg)
+{
+	struct regs_hdr h = { HV_PARTITION_ID_SELF, 0, VTL(0), { 0 } };
+	uint32_t name = HV_X64_REGISTER_RIP;
+	uint64_t out[2];
+	unsigned int i, done;
+	uint16_t st;
+
+	(void)arg;
+	for (i = 0; i < 200000 && !cpu[1].runnable; i++) {
+		hv_vsm_vcpu_pending(&vsm, 1);
+		st = rep(1, HVCALL_GET_VP_REGISTERS, &h, &name, 1, out, &done);
+		/* VP 0's VTL0 is saved (0x100000) or running (refused). */
+		if (st == 0 && out[0] != 0x100000)
+			return (void *)1;
+		if (st != 0 && st != HV_STATUS_INVALID_VP_STATE)
+			return (void *)2;
+	}
+	return cpu[1].runnable == 1 && cpu[1].st.regs.rip == 0x400000 ? NULL : (void *)3;
+}
+
+START_TEST(threads_switch_and_start)
+{
+	pthread_t t;
+	void *ret;
+	int i;
+
+	enter_vtl1();
+	ck_assert_int_eq(pthread_create(&t, NULL, vp1_thread, NULL), 0);
+	for (i = 0; i < 300; i++) {
+		ck_assert_uint_eq(raw(0, HVCALL_VTL_RETURN, 1), HV_HCALL_NO_RESULT);
+		ck_assert_uint_eq(raw(0, HVCALL_VTL_CALL, 0), HV_HCALL_NO_RESULT);
+	}
+	ck_assert_uint_eq(start_vp(0, 1, 0), 0);
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	ck_assert_ptr_null(ret);
+	ck_assert_uint_eq(hv_vsm_active_vtl(&vsm, 0), 1);
+}
+END_TEST
+
 static Suite *vsm_suite(void)
 {
 	Suite *s = suite_create("hv_vsm");
@@ -684,6 +799,8 @@ static Suite *vsm_suite(void)
 	tcase_add_test(tc, vp_index_from_apic_id);
 	tcase_add_test(tc, paging_regs_live_and_saved);
 	tcase_add_test(tc, return_reraises_vmbus_sint);
+	tcase_add_test(tc, threads_switch_and_start);
+	tcase_add_test(tc, synic_exits_follow_the_vtl);
 	suite_add_tcase(s, tc);
 	return s;
 }
