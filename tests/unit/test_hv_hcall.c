@@ -11,12 +11,14 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "cpuid.h"
 #include "hv_hcall.h"
 #include "hv_hcall_page.h"
 #include "hv_isol.h"
 #include "hyperv.h"
 #include "unit.h"
 #include "util.h"
+#include "vm.h"
 
 /* Guest RAM: four pages at RAM_BASE; everything else is not RAM. */
 #define RAM_BASE 0x10000ULL
@@ -578,6 +580,47 @@ START_TEST(vis_not_ram)
 }
 END_TEST
 
+/* The CPUID leaves of each --isolation mode (hyperv_cpuid). */
+static void check_isolation_cpuid(enum isolation_mode mode)
+{
+	struct vm vm = { 0 };
+	struct hyperv hv;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(c->entries[0]));
+	struct kvm_cpuid_entry2 *e;
+	bool vbs = mode == ISOLATION_VBS;
+
+	ck_assert_int_eq(hyperv_init_stub(&vm, &hv, NULL), 0);
+	hv.hv_cpuid = calloc(1, sizeof(*hv.hv_cpuid)); /* KVM offers nothing */
+	hv.isolation = mode;
+	ck_assert_ptr_nonnull(c);
+	c->nent = 1;
+	c = hyperv_cpuid(&hv, c);
+	ck_assert_ptr_nonnull(c);
+	e = cpuid_find(c, 0x40000000, 0);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->eax, vbs ? 0x4000000c : 0x4000000a);
+	e = cpuid_find(c, 0x40000003, 0);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(!!(e->ebx & HV_ISOLATION), vbs);
+	e = cpuid_find(c, HV_LEAF_ISOLATION_CONFIG, 0);
+	if (vbs) {
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->eax, 0); /* no paravisor */
+		ck_assert_uint_eq(e->ebx, HV_ISOLATION_TYPE_VBS); /* no shared GPA boundary */
+	} else {
+		ck_assert_ptr_null(e);
+	}
+	free(c);
+	hyperv_destroy(&hv);
+}
+
+START_TEST(isolation_cpuid)
+{
+	check_isolation_cpuid(ISOLATION_NONE);
+	check_isolation_cpuid(ISOLATION_VBS);
+}
+END_TEST
+
 /* ---- the hypercall page ------------------------------------------- */
 
 START_TEST(page_bytes)
@@ -731,6 +774,7 @@ static Suite *hv_hcall_suite(void)
 	tcase_add_test(tv, vis_ok);
 	tcase_add_test(tv, vis_bad_header);
 	tcase_add_test(tv, vis_not_ram);
+	tcase_add_test(tv, isolation_cpuid);
 	tcase_add_test(tp, page_bytes);
 	tcase_add_test(tp, page_runs);
 	suite_add_tcase(s, tc);
