@@ -287,6 +287,20 @@ START_TEST(not_ram)
 }
 END_TEST
 
+START_TEST(overlap)
+{
+	/* 16 bytes in, 8 out: any shared byte is refused. */
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA, IN_GPA), HV_STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA, IN_GPA + 8), HV_STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA + 8, IN_GPA + 16), HV_STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(calls, 0);
+	/* Adjacent is fine, on either side. */
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA, IN_GPA + 16), 0);
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA + 8, IN_GPA), 0);
+	ck_assert_uint_eq(calls, 2);
+}
+END_TEST
+
 START_TEST(varhdr)
 {
 	uint64_t rax;
@@ -632,6 +646,7 @@ static Suite *hv_hcall_suite(void)
 	tcase_add_test(tc, misaligned);
 	tcase_add_test(tc, page_crossing);
 	tcase_add_test(tc, not_ram);
+	tcase_add_test(tc, overlap);
 	tcase_add_test(tc, varhdr);
 	tcase_add_test(tc, rep_fields_on_simple);
 	tcase_add_test(tc, rep_counts);
