@@ -16,6 +16,7 @@
 #include "layout.h"
 #include "memslot.h"
 #include "util.h"
+#include "vcpu.h"
 #include "vm.h"
 
 enum seg_kind { SEG_RW, SEG_RO, SEG_HOLE };
@@ -186,30 +187,12 @@ static void slots_rollback(struct hv_vsm_slots *s, struct region *g, unsigned in
 	}
 }
 
-static int slots_apply(struct hv_vsm_slots *s, struct region *g, unsigned int n)
+/* Delete the old segments that change, create the new ones. 0 or -errno. */
+static int slots_swap(struct hv_vsm_slots *s, struct region *g, unsigned int n)
 {
-	unsigned int i, j, need = 0, give = 0;
+	unsigned int i, j;
 	int ret;
 
-	/* Segments that do not change keep their slots and are not touched. */
-	for (i = 0; i < g->n; i++)
-		g->seg[i].kept = false;
-	for (i = 0; i < n; i++) {
-		s->tmp[i].kept = false;
-		for (j = 0; j < g->n; j++) {
-			if (g->seg[j].start == s->tmp[i].start && g->seg[j].end == s->tmp[i].end &&
-			    g->seg[j].kind == s->tmp[i].kind) {
-				s->tmp[i].slot = g->seg[j].slot;
-				s->tmp[i].kept = g->seg[j].kept = true;
-				break;
-			}
-		}
-		need += !s->tmp[i].kept && s->tmp[i].kind != SEG_HOLE;
-	}
-	for (j = 0; j < g->n; j++)
-		give += !g->seg[j].kept && g->seg[j].slot >= 0;
-	if (need > s->nfree + give)
-		return -ENOSPC;
 	/* Delete first: KVM refuses overlapping slots. */
 	for (j = 0; j < g->n; j++) {
 		if (g->seg[j].kept || g->seg[j].slot < 0)
@@ -237,6 +220,46 @@ static int slots_apply(struct hv_vsm_slots *s, struct region *g, unsigned int n)
 			return ret;
 		}
 	}
+	return 0;
+}
+
+static int slots_apply(struct hv_vsm_slots *s, struct region *g, unsigned int n)
+{
+	unsigned int i, j, need = 0, give = 0;
+	int ret = 0;
+
+	/* Segments that do not change keep their slots and are not touched. */
+	for (i = 0; i < g->n; i++)
+		g->seg[i].kept = false;
+	for (i = 0; i < n; i++) {
+		s->tmp[i].kept = false;
+		for (j = 0; j < g->n; j++) {
+			if (g->seg[j].start == s->tmp[i].start && g->seg[j].end == s->tmp[i].end &&
+			    g->seg[j].kind == s->tmp[i].kind) {
+				s->tmp[i].slot = g->seg[j].slot;
+				s->tmp[i].kept = g->seg[j].kept = true;
+				break;
+			}
+		}
+		need += !s->tmp[i].kept && s->tmp[i].kind != SEG_HOLE;
+	}
+	for (j = 0; j < g->n; j++)
+		give += !g->seg[j].kept && g->seg[j].slot >= 0;
+	if (need > s->nfree + give)
+		return -ENOSPC;
+	/*
+	 * Between a delete and its re-creation the RAM is not mapped: a vCPU
+	 * fetching instructions there would fault. Keep them all out of
+	 * guest mode meanwhile (vcpu_pause_all with KVM).
+	 */
+	if ((need || give) && s->ops.pause)
+		s->ops.pause(s->ops.opaque, true);
+	if (need || give)
+		ret = slots_swap(s, g, n);
+	if ((need || give) && s->ops.pause)
+		s->ops.pause(s->ops.opaque, false);
+	if (ret)
+		return ret;
 	memcpy(g->seg, s->tmp, n * sizeof(*g->seg));
 	g->n = n;
 	return 0;
@@ -301,9 +324,17 @@ static int kvm_slot_set(void *opaque, uint32_t slot, bool readonly, uint64_t gpa
 	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
 }
 
+static void kvm_slots_pause(void *opaque, bool on)
+{
+	if (on)
+		vcpu_pause_all(opaque);
+	else
+		vcpu_resume_all(opaque);
+}
+
 int hv_vsm_mem_kvm_init(struct hv_vsm *vsm, struct vm *vm)
 {
-	struct hv_vsm_slots_ops ops = { .set = kvm_slot_set, .opaque = vm };
+	struct hv_vsm_slots_ops ops = { .set = kvm_slot_set, .pause = kvm_slots_pause, .opaque = vm };
 	struct hv_vsm_slots *s;
 	int nr, ret;
 

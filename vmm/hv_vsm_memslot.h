@@ -14,9 +14,11 @@
  * KVM cannot resize or re-flag a slot in place (virt/kvm/kvm_main.c,
  * __kvm_set_memory_region: READONLY changes are -EINVAL, a move of a
  * slot must keep its size), so a change deletes the segments it touches
- * and creates their replacements. In between, a vCPU touching that RAM
- * gets an MMIO exit on a RAM GPA: vcpu.c then does the access on guest
- * RAM itself unless the page is protected (docs/vsm.md).
+ * and creates their replacements. In between that RAM is not mapped: a
+ * vCPU fetching instructions there would fault, so every vCPU is kept out
+ * of guest mode meanwhile (ops.pause: vcpu_pause_all). A data access that
+ * still meets an unmapped RAM page (a KVM_RUN that only completes an
+ * exit) is done on guest RAM by vcpu.c unless the page is protected.
  */
 #ifndef HVMM_HV_VSM_MEMSLOT_H
 #define HVMM_HV_VSM_MEMSLOT_H
@@ -30,6 +32,8 @@
 struct hv_vsm_slots_ops {
 	int (*set)(void *opaque, uint32_t slot, bool readonly, uint64_t gpa, uint64_t size,
 		   void *host);
+	/* Optional: keep vCPUs out of guest mode (on) around a change, then let them go. */
+	void (*pause)(void *opaque, bool on);
 	void *opaque;
 };
 

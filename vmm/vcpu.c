@@ -40,6 +40,13 @@
 
 static vcpu_exit_fn exit_handlers[VCPU_EXIT_REASONS];
 
+/*
+ * Held for reading around every KVM_RUN that may run guest code, for
+ * writing by vcpu_pause_all(). Writer-preferring, so that vCPUs kicked out
+ * of KVM_RUN wait instead of re-entering. One VM per process.
+ */
+static pthread_rwlock_t run_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+
 int vcpu_set_exit_handler(uint32_t reason, vcpu_exit_fn fn)
 {
 	if (reason >= VCPU_EXIT_REASONS || !fn)
@@ -395,6 +402,7 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
 	char name[16];
+	int ret, err;
 
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
@@ -407,12 +415,16 @@ static void *vcpu_thread(void *arg)
 			hv_vsm_vcpu_pending(vcpu_vsm(vcpu), vcpu->id);
 			hv_vsm_mem_pending(vcpu_vsm(vcpu), vcpu->id);
 		}
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
+		pthread_rwlock_rdlock(&run_lock);
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		err = errno;
+		pthread_rwlock_unlock(&run_lock);
+		if (ret < 0) {
+			if (err == EINTR || err == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
 				continue;
 			}
-			pr_err("vcpu%u: KVM_RUN: %s", vcpu->id, strerror(errno));
+			pr_err("vcpu%u: KVM_RUN: %s", vcpu->id, strerror(err));
 			vm_request_stop(vm, VM_STOP_ERROR);
 			break;
 		}
@@ -441,6 +453,21 @@ void vcpu_kick(struct vcpu *vcpu)
 		return;
 	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
 	pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_pause_all(struct vm *vm)
+{
+	unsigned int i;
+
+	/* Kicked vCPUs leave KVM_RUN and then wait at the (writer-preferring) lock. */
+	for (i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_rwlock_wrlock(&run_lock);
+}
+
+void vcpu_resume_all(struct vm *vm)
+{
+	pthread_rwlock_unlock(&run_lock);
 }
 
 void vcpu_join(struct vcpu *vcpu)

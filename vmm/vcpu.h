@@ -46,6 +46,16 @@ int vcpu_start(struct vcpu *vcpu);
 
 /* Make KVM_RUN return promptly (for stop). Safe from any thread. */
 void vcpu_kick(struct vcpu *vcpu);
+/*
+ * Keep every vCPU out of guest mode while the caller changes what KVM
+ * cannot change atomically (RAM memslots split or merged for VTL
+ * protections, hv_vsm_memslot.c): kick them all and wait until none is in
+ * a KVM_RUN that may run guest code. Callable from a vCPU thread (in an
+ * exit handler) or any other; the caller must not hold a lock that a
+ * vCPU thread takes before KVM_RUN. Pairs with vcpu_resume_all().
+ */
+void vcpu_pause_all(struct vm *vm);
+void vcpu_resume_all(struct vm *vm);
 void vcpu_join(struct vcpu *vcpu);
 void vcpu_destroy(struct vcpu *vcpu);
 

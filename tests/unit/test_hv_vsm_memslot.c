@@ -28,11 +28,23 @@ static struct guest_mem gm;
 static struct hv_vsm_slots *sl;
 #define HOST_BASE 0x7f0000000000ULL
 
+static bool paused;
+static unsigned int npause;
+
+/* vCPUs kept out of guest mode: every slot change must happen inside. */
+static void fake_pause(void *opaque, bool on)
+{
+	ck_assert(paused != on);
+	paused = on;
+	npause += on;
+}
+
 static int fake_set(void *opaque, uint32_t slot, bool ro, uint64_t gpa, uint64_t size, void *host)
 {
 	unsigned int i;
 
 	ck_assert_uint_lt(slot, NSLOTS);
+	ck_assert_msg(paused, "slot %u changed while vCPUs may run", slot);
 	if (++ncalls == fail_at)
 		return -EIO;
 	if (!size) {
@@ -57,14 +69,15 @@ static int fake_set(void *opaque, uint32_t slot, bool ro, uint64_t gpa, uint64_t
 	return 0;
 }
 
-static const struct hv_vsm_slots_ops fops = { .set = fake_set };
+static const struct hv_vsm_slots_ops fops = { .set = fake_set, .pause = fake_pause };
 
 static void create(uint32_t nr_free)
 {
 	memset(kslot, 0, sizeof(kslot));
 	memset(model_low, 0, sizeof(model_low));
 	memset(model_high, 0, sizeof(model_high));
-	ncalls = fail_at = 0;
+	ncalls = fail_at = npause = 0;
+	paused = false;
 	/* kvm.c's two RAM slots. */
 	kslot[0] = (typeof(kslot[0])){ true, false, 0, LOW_PAGES << 12, HOST_BASE };
 	kslot[1] = (typeof(kslot[0])){ true, false, HIGH_GFN << 12, HIGH_PAGES << 12,
@@ -105,6 +118,7 @@ static int kvm_kind(uint64_t gfn)
 		ck_assert_uint_eq(host, want);
 	}
 	ck_assert_uint_le(found, 1);
+	ck_assert(!paused); /* every pause was ended */
 	return kind;
 }
 
@@ -176,6 +190,10 @@ START_TEST(split_and_merge)
 	ck_assert_int_eq(prot(10, 1, 0), 0);
 	check();
 	ck_assert_uint_eq(hv_vsm_slots_segments(sl, NULL), 2);
+	/* No change, no pause of the vCPUs. */
+	npause = 0;
+	ck_assert_int_eq(prot(5, 1, 0), 0);
+	ck_assert_uint_eq(npause, 0);
 	/* The high region, and a range. */
 	ck_assert_int_eq(prot(HIGH_GFN + 3, 4, 1), 0);
 	check();
