@@ -197,16 +197,27 @@ int hv_vsm_register_hcalls(struct hv_vsm *vsm, struct hv_hcall_table *t);
 /* The VTL VP `vp` runs now (for hv_hcall_caller.vtl and SynIC exits). */
 uint8_t hv_vsm_active_vtl(struct hv_vsm *vsm, uint32_t vp);
 
-/* On VP `vp`'s thread before each KVM_RUN: apply queued changes. */
+/*
+ * On VP `vp`'s thread before each KVM_RUN: apply a queued
+ * StartVirtualProcessor (load the context, KVM_SET_MP_STATE runnable).
+ * Cheap when nothing is queued (one atomic load). Always 0.
+ */
 int hv_vsm_vcpu_pending(struct hv_vsm *vsm, uint32_t vp);
 
 /*
  * Switch VP `vp` (on its own thread) into VTL1 with `reason`, saving
- * VTL0's state; used by VtlCall and by secure intercepts.
+ * VTL0's state; used by VtlCall and by secure intercepts. 0, -EINVAL (not
+ * in VTL0, or VTL1 not enabled on the VP), or the cpu ops' error (then
+ * VTL0 keeps running). The save completes the exit's pending instruction
+ * first (hv_vsm_kvm.c), so VTL0 later resumes after it.
  */
 int hv_vsm_enter_vtl1(struct hv_vsm *vsm, uint32_t vp, uint32_t reason);
 
-/* VTL `vtl`'s paging registers on VP `vp`, live or saved. 0 or -EINVAL. */
+/*
+ * VTL `vtl`'s paging registers on VP `vp`, live or saved. 0, -EINVAL (VTL
+ * not enabled there), -EBUSY (`vtl` runs on another VP's vCPU, which only
+ * its thread may read).
+ */
 int hv_vsm_paging_regs(struct hv_vsm *vsm, uint32_t vp, uint8_t vtl, uint64_t *cr0,
 		       uint64_t *cr3, uint64_t *cr4, uint64_t *efer);
 
