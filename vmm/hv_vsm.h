@@ -120,8 +120,9 @@ struct hv_vsm_synic {
 
 /*
  * The private state of one VTL of one VP, in KVM's formats. CR2, the
- * GPRs except RSP, FPU/XSAVE, MTRRs, DR0-3/DR6 and the LAPIC stay shared
- * (docs/vsm.md says why the LAPIC is not swapped).
+ * GPRs except RSP, FPU/XSAVE, MTRRs, DR0-3/DR6 and the LAPIC (so CR8,
+ * its TPR) stay shared (docs/vsm.md says why the LAPIC is not swapped);
+ * msrs[] holds the hv_vsm_private_msrs[] the vCPU has, by index.
  */
 struct hv_vtl_state {
 	struct kvm_regs regs;          /* only rip, rsp, rflags are private */
@@ -129,7 +130,7 @@ struct hv_vtl_state {
 	struct kvm_vcpu_events events;
 	uint64_t dr7;
 	uint32_t nmsrs;
-	struct kvm_msr_entry msrs[40]; /* hv_vsm_private_msrs[] order */
+	struct kvm_msr_entry msrs[40]; /* looked up by index (hv_vsm_state_msr) */
 };
 
 /*
