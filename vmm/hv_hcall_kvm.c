@@ -251,6 +251,14 @@ int hyperv_hcall_trap(struct vcpu *vcpu)
 		__atomic_fetch_add(&hv->trapped[code], 1, __ATOMIC_RELAXED);
 	if (!hv_hcall_dispatch(&hv->hcalls, &c, &hv->gmem, &h))
 		return 0; /* the handler switched the vCPU: its registers are new */
+	/*
+	 * A handler that read the running VTL's state (TranslateVirtualAddress
+	 * of the caller's own VTL: hv_vsm_kvm.c's save) completed the `out`
+	 * first, so RIP is past it now: writing back the RIP read above would
+	 * run the hypercall again, forever. Start from the current registers.
+	 */
+	if (run->exit_reason != KVM_EXIT_IO && ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
+		return -errno;
 	regs.rax = h.rax;
 	regs.rdx = h.rdx;
 	regs.r8 = h.r8;

@@ -189,9 +189,10 @@ int hv_vsm_bind_vcpu(struct hv_vsm *vsm, uint32_t vp, const struct hv_vsm_cpu_op
  * (HV_STATUS_INVALID_PARTITION_ID); a VP index beyond the VM or not SELF
  * -> HV_STATUS_INVALID_VP_INDEX; a target VTL above the caller's ->
  * HV_STATUS_ACCESS_DENIED; reserved bits -> HV_STATUS_INVALID_PARAMETER.
- * x64 registers are reachable only in a VTL that is not running: the
- * caller's own running VTL -> ACCESS_DENIED, the running VTL of another
- * VP -> HV_STATUS_INVALID_VP_STATE (its state lives in that vCPU).
+ * x64 registers: of a VTL that is not running, its saved state; of the
+ * caller's own running VTL, the live vCPU (on the caller's thread); of
+ * the VTL another VP runs -> HV_STATUS_INVALID_VP_STATE (its state lives
+ * in that vCPU, which only its thread may touch).
  */
 int hv_vsm_register_hcalls(struct hv_vsm *vsm, struct hv_hcall_table *t);
 
