@@ -205,6 +205,10 @@ static void hcall_run(const struct hv_hcall_desc *d, const struct hv_hcall_calle
 		/* Output must be RAM before the call has any effect. */
 		if (st == HV_STATUS_SUCCESS)
 			st = hcall_check_block(mem, regs->r8, io.out_len, out);
+		/* TLFS: input and output lists may not overlap. */
+		if (st == HV_STATUS_SUCCESS && io.in_len && io.out_len &&
+		    regs->rdx < regs->r8 + io.out_len && regs->r8 < regs->rdx + io.in_len)
+			st = HV_STATUS_INVALID_PARAMETER;
 	}
 	if (st != HV_STATUS_SUCCESS) {
 		regs->rax = hcall_result(st, 0);

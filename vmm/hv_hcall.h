@@ -23,8 +23,8 @@
  *  - rep count on a simple call, or none on a rep call, or start > count
  *                                         -> HV_STATUS_INVALID_HYPERCALL_INPUT
  *  - input/output GPA not 8-byte aligned  -> HV_STATUS_INVALID_ALIGNMENT
- *  - input/output block crossing a page, or not guest RAM
- *                                         -> HV_STATUS_INVALID_PARAMETER
+ *  - input/output block crossing a page, or not guest RAM, or the two
+ *    overlapping                          -> HV_STATUS_INVALID_PARAMETER
  *  - fast form on a call that has none    -> HV_STATUS_INVALID_HYPERCALL_INPUT
  *  - a code with no handler               -> HV_STATUS_INVALID_HYPERCALL_CODE
  * Rep calls run elements from the start index; the first failing element

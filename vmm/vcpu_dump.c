@@ -18,7 +18,8 @@ static const char *const exit_names[] = {
 	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR", [KVM_EXIT_OSI] = "OSI",
 	[KVM_EXIT_WATCHDOG] = "WATCHDOG", [KVM_EXIT_EPR] = "EPR",
 	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT", [KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
-	[KVM_EXIT_HYPERV] = "HYPERV",
+	[KVM_EXIT_HYPERV] = "HYPERV", [KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
+	[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
 };
 
 const char *kvm_exit_name(uint32_t reason)

@@ -1,22 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * The hypercall dispatcher (hv_hcall.h) against every rule of its
- * contract, HvCallModifySparseGpaPageHostVisibility (hv_isol.h), and the
- * hypercall page bytes (hv_hcall_page.h), which are also run natively.
+ * contract, HvCallModifySparseGpaPageHostVisibility and the CPUID of
+ * --isolation (hv_isol.h). The page bytes: test_hv_hcall_page.c.
  */
 #include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <ucontext.h>
 
+#include "cpuid.h"
 #include "hv_hcall.h"
-#include "hv_hcall_page.h"
 #include "hv_isol.h"
 #include "hyperv.h"
 #include "unit.h"
 #include "util.h"
+#include "vm.h"
 
 /* Guest RAM: four pages at RAM_BASE; everything else is not RAM. */
 #define RAM_BASE 0x10000ULL
@@ -287,6 +284,20 @@ START_TEST(not_ram)
 	ck_assert_uint_eq(call(C_SIMPLE, RAM_BASE + RAM_SIZE - 16, OUT_GPA), 0);
 	/* No output: R8 is not looked at. */
 	ck_assert_uint_eq(call(C_PLAIN, IN_GPA, NOT_RAM + 3), 0);
+}
+END_TEST
+
+START_TEST(overlap)
+{
+	/* 16 bytes in, 8 out: any shared byte is refused. */
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA, IN_GPA), HV_STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA, IN_GPA + 8), HV_STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA + 8, IN_GPA + 16), HV_STATUS_INVALID_PARAMETER);
+	ck_assert_uint_eq(calls, 0);
+	/* Adjacent is fine, on either side. */
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA, IN_GPA + 16), 0);
+	ck_assert_uint_eq(call(C_SIMPLE, IN_GPA + 8, IN_GPA), 0);
+	ck_assert_uint_eq(calls, 2);
 }
 END_TEST
 
@@ -578,125 +589,44 @@ START_TEST(vis_not_ram)
 }
 END_TEST
 
-/* ---- the hypercall page ------------------------------------------- */
-
-START_TEST(page_bytes)
+/* The CPUID leaves of each --isolation mode (hyperv_cpuid). */
+static void check_isolation_cpuid(enum isolation_mode mode)
 {
-	static const uint8_t entry[] = {
-		0x50, 0x31, 0xc0, 0x48, 0x85, 0xc0, 0x58, 0x75, 0x17,
-		0xf7, 0xc1, 0x00, 0xff, 0x00, 0x00, 0x75, 0x0f,
-		0x0f, 0xb6, 0xc1, 0x0f, 0xa3, 0x05, 0xe5, 0x00, 0x00, 0x00,
-		0x73, 0x03, 0xe6, HV_HCALL_PORT, 0xc3,
-		0x0f, 0x01, 0xd9, 0xc3,
-	};
-	static const uint8_t vtl_call[] = {
-		0x48, 0x89, 0xc8, 0xb9, 0x11, 0, 0, 0, 0xe6, HV_HCALL_PORT_VTL_CALL, 0xc3,
-	};
-	static const uint8_t vtl_ret[] = {
-		0x48, 0x89, 0xc8, 0xb9, 0x12, 0, 0, 0, 0xe6, HV_HCALL_PORT_VTL_RETURN, 0xc3,
-	};
-	const struct hv_hcall_page_offsets *o = hv_hcall_page_offsets();
-	uint8_t page[HV_PAGE_SIZE];
-	unsigned int i;
+	struct vm vm = { 0 };
+	struct hyperv hv;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(c->entries[0]));
+	struct kvm_cpuid_entry2 *e;
+	bool vbs = mode == ISOLATION_VBS;
 
-	hv_hcall_page_build(page, &table, true);
-	ck_assert_int_eq(memcmp(page, entry, sizeof(entry)), 0);
-	hv_hcall_page_build(page, &table, false);
-	ck_assert_uint_eq(page[0x22], 0xc1); /* vmcall on Intel */
-	ck_assert_uint_eq(o->entry, 0);
-	ck_assert_uint_eq(o->vtl_call, HV_HCALL_PAGE_VTL_CALL);
-	ck_assert_uint_eq(o->vtl_return, HV_HCALL_PAGE_VTL_RETURN);
-	ck_assert_uint_eq(o->bitmap, HV_HCALL_PAGE_BITMAP);
-	/* Both offsets fit HvRegisterVsmCodePageOffsets' 12-bit fields. */
-	ck_assert_uint_lt(o->vtl_return, 0x1000);
-	ck_assert_int_eq(memcmp(page + o->vtl_call, vtl_call, sizeof(vtl_call)), 0);
-	ck_assert_int_eq(memcmp(page + o->vtl_return, vtl_ret, sizeof(vtl_ret)), 0);
-	/* No sequence runs into another, and the bitmap is after them all. */
-	ck_assert_uint_le(0x24, o->vtl_call);
-	ck_assert_uint_le(o->vtl_call + sizeof(vtl_call), o->vtl_return);
-	ck_assert_uint_le(o->vtl_return + sizeof(vtl_ret), o->bitmap);
-	/* bt's rip-relative displacement points at the bitmap. */
-	ck_assert_uint_eq(0x1b + 0xe5, o->bitmap);
-	for (i = 0; i < HV_HCALL_TRAP_CODES; i++)
-		ck_assert_uint_eq(!!(page[o->bitmap + i / 8] & (1U << (i % 8))),
-				  hv_hcall_is_trapped(&table, (uint16_t)i));
-	ck_assert(page[o->bitmap + DB / 8] & (1U << (DB % 8)));
-	for (i = o->bitmap + HV_HCALL_TRAP_CODES / 8; i < HV_PAGE_SIZE; i++)
-		ck_assert_uint_eq(page[i], 0xcc);
-}
-END_TEST
-
-/*
- * Run the page's 64-bit path natively: in user mode the trap's `out`
- * faults (SIGSEGV) and a ud2 put where vmcall was raises SIGILL, so the
- * signal and RIP say which way the page went, RAX what it sent.
- */
-static sigjmp_buf page_jmp;
-static volatile int page_sig;
-static volatile uint64_t page_rip, page_rax;
-
-static void page_sighandler(int sig, siginfo_t *si, void *uc_)
-{
-	ucontext_t *uc = uc_;
-
-	page_sig = sig;
-	page_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
-	page_rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
-	siglongjmp(page_jmp, 1);
+	ck_assert_int_eq(hyperv_init_stub(&vm, &hv, NULL), 0);
+	hv.hv_cpuid = calloc(1, sizeof(*hv.hv_cpuid)); /* KVM offers nothing */
+	hv.isolation = mode;
+	ck_assert_ptr_nonnull(c);
+	c->nent = 1;
+	c = hyperv_cpuid(&hv, c);
+	ck_assert_ptr_nonnull(c);
+	e = cpuid_find(c, 0x40000000, 0);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->eax, vbs ? 0x4000000c : 0x4000000a);
+	e = cpuid_find(c, 0x40000003, 0);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(!!(e->ebx & HV_ISOLATION), vbs);
+	e = cpuid_find(c, HV_LEAF_ISOLATION_CONFIG, 0);
+	if (vbs) {
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->eax, 0); /* no paravisor */
+		ck_assert_uint_eq(e->ebx, HV_ISOLATION_TYPE_VBS); /* no shared GPA boundary */
+	} else {
+		ck_assert_ptr_null(e);
+	}
+	free(c);
+	hyperv_destroy(&hv);
 }
 
-static void run_page(uint8_t *page, uint64_t rcx)
+START_TEST(isolation_cpuid)
 {
-	uint64_t rax = 0x1122334455667788ULL;
-
-	page_sig = 0;
-	if (sigsetjmp(page_jmp, 1))
-		return;
-	/* Below the red zone, where the compiler may keep locals. */
-	__asm__ volatile("sub $256, %%rsp\n\tcall *%[fn]\n\tadd $256, %%rsp"
-			 : "+c"(rcx), "+a"(rax) : [fn] "r"(page)
-			 : "rdx", "r8", "r9", "r10", "r11", "memory", "cc");
-}
-
-START_TEST(page_runs)
-{
-	struct sigaction sa = { .sa_sigaction = page_sighandler, .sa_flags = SA_SIGINFO };
-	uint8_t *page = mmap(NULL, HV_PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
-			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t base;
-
-	ck_assert_ptr_ne(page, MAP_FAILED);
-	base = (uint64_t)page;
-	sigemptyset(&sa.sa_mask);
-	ck_assert_int_eq(sigaction(SIGSEGV, &sa, NULL), 0);
-	ck_assert_int_eq(sigaction(SIGILL, &sa, NULL), 0);
-	hv_hcall_page_build(page, &table, true);
-	page[0x20] = 0x0f; /* ud2 for vmmcall */
-	page[0x21] = 0x0b;
-
-	run_page(page, DB);
-	ck_assert_int_eq(page_sig, SIGSEGV);
-	ck_assert_uint_eq(page_rip - base, 0x1d);
-	ck_assert_uint_eq(page_rax, DB);
-	run_page(page, ctl(C_REP, 5, 2) | HV_HCALL_FAST);
-	ck_assert_int_eq(page_sig, SIGSEGV);
-	ck_assert_uint_eq(page_rip - base, 0x1d);
-	/* Not registered, or >= 256 with a registered low byte: to KVM. */
-	run_page(page, HVCALL_POST_MESSAGE);
-	ck_assert_int_eq(page_sig, SIGILL);
-	ck_assert_uint_eq(page_rip - base, 0x20);
-	run_page(page, 0x100 | DB);
-	ck_assert_int_eq(page_sig, SIGILL);
-	ck_assert_uint_eq(page_rip - base, 0x20);
-	ck_assert_uint_eq(page_rax, 0x1122334455667788ULL); /* RAX restored */
-	run_page(page, 0x0);
-	ck_assert_int_eq(page_sig, SIGILL);
-	/* The VTL entries trap with the code in ECX, RCX handed over in RAX. */
-	run_page(page + HV_HCALL_PAGE_VTL_CALL, 0xabcdef);
-	ck_assert_int_eq(page_sig, SIGSEGV);
-	ck_assert_uint_eq(page_rip - base, HV_HCALL_PAGE_VTL_CALL + 8);
-	ck_assert_uint_eq(page_rax, 0xabcdef);
-	munmap(page, HV_PAGE_SIZE);
+	check_isolation_cpuid(ISOLATION_NONE);
+	check_isolation_cpuid(ISOLATION_VBS);
 }
 END_TEST
 
@@ -705,11 +635,9 @@ static Suite *hv_hcall_suite(void)
 	Suite *s = suite_create("hv_hcall");
 	TCase *tc = tcase_create("dispatch");
 	TCase *tv = tcase_create("host_visibility");
-	TCase *tp = tcase_create("page");
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_checked_fixture(tv, setup, NULL);
-	tcase_add_checked_fixture(tp, setup, NULL);
 	tcase_add_test(tc, register_rules);
 	tcase_add_test(tc, simple_ok);
 	tcase_add_test(tc, simple_failure_writes_no_output);
@@ -718,6 +646,7 @@ static Suite *hv_hcall_suite(void)
 	tcase_add_test(tc, misaligned);
 	tcase_add_test(tc, page_crossing);
 	tcase_add_test(tc, not_ram);
+	tcase_add_test(tc, overlap);
 	tcase_add_test(tc, varhdr);
 	tcase_add_test(tc, rep_fields_on_simple);
 	tcase_add_test(tc, rep_counts);
@@ -731,11 +660,9 @@ static Suite *hv_hcall_suite(void)
 	tcase_add_test(tv, vis_ok);
 	tcase_add_test(tv, vis_bad_header);
 	tcase_add_test(tv, vis_not_ram);
-	tcase_add_test(tp, page_bytes);
-	tcase_add_test(tp, page_runs);
+	tcase_add_test(tv, isolation_cpuid);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tv);
-	suite_add_tcase(s, tp);
 	return s;
 }
 
