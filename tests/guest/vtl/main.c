@@ -3,8 +3,9 @@
  * The VTL test guest's VTL0 boot code (docs/vtl-guest.md): discovers VSM,
  * checks the VSM registers, enables VTL1 for the partition and for each
  * VP (HvCallEnableVpVtl with VTL1's own initial context), checks the
- * calls VTL0 may not make, starts the second VP with
- * HvCallStartVirtualProcessor (no INIT/SIPI), runs the per-VP checks
+ * calls VTL0 may not make, has VTL1 enable VTL1 on the second VP and
+ * starts it with HvCallStartVirtualProcessor (no INIT/SIPI), runs the
+ * per-VP checks
  * (vtl0.c, vtl1.c) on both VPs at once, prints the verdict and powers
  * off. Every wait is bounded, so a broken host costs FAIL lines, not a
  * hang.
@@ -146,16 +147,31 @@ static bool enable(uint64_t vtl1_cr3, uint64_t ret_off)
 	return ok;
 }
 
-/* VP1: VTL1 enabled with its own context, then started in VTL0. */
+/*
+ * VP1: VTL1 enabled with its own context by VP0's VTL1 (VTL0 may not any
+ * more, now that VP0 runs VTL1), then started in VTL0 by VTL0.
+ */
 static bool start_vp1(uint64_t vtl1_cr3)
 {
+	static struct hv_vp_context ctx1;
 	struct hv_vp_context ctx;
+	struct call_rec rec;
 	uint64_t rax;
+	bool ran;
 
-	vtl1_context(&ctx, 1, vtl1_cr3);
-	rax = hvc_enable_vp_vtl(vtl0_hcall_page, &vtl0_io[0], 1, 1, &ctx);
-	if (!check1_eq("", "enable_vp_vtl_vp1", "status", HV_RESULT_STATUS(rax), 0))
-		return false;
+	vtl1_context(&ctx1, 1, vtl1_cr3);
+	rax = hvc_enable_vp_vtl(vtl0_hcall_page, &vtl0_io[0], 1, 1, &ctx1);
+	check1("", "enable_vp_vtl_vp1_from_vtl0_refused", HV_RESULT_STATUS(rax) != 0, "status",
+	       HV_RESULT_STATUS(rax));
+
+	vps[0].enable_vp = 1;
+	vps[0].enable_ctx = &ctx1;
+	vps[0].enable_rax = ~0ULL;
+	ran = vtl_call(0, CMD_ENABLE_VP, &rec);
+	check_normal_return(0, "enable_vp1_round_trip", ran, &rec, 4);
+	if (HV_RESULT_STATUS(vps[0].enable_rax))
+		return false; /* VTL1 reported it */
+
 	vtl0_context(&ctx, 1);
 	rax = hvc_start_vp(vtl0_hcall_page, &vtl0_io[0], 1, 0, &ctx);
 	if (!check1_eq("", "start_virtual_processor_vp1", "status", HV_RESULT_STATUS(rax), 0))
@@ -169,7 +185,7 @@ void vp1_main(void)
 	vtl0_cpu_setup(1);
 	check1_eq("vp1.", "vp_index", "vp_index", rdmsr(HV_MSR_VP_INDEX), 1);
 	WR_ONCE(vp1_alive, 1);
-	if (spin_wait(flag_set, (void *)&vp1_go, VP1_START_MS))
+	if (spin_wait(flag_set, (void *)&vp1_go, VP1_START_MS) && vtl0_vp_init(1))
 		vtl0_run_vp(1);
 	WR_ONCE(vp1_done, 1);
 	for (;;)
@@ -205,6 +221,8 @@ void guest_main(void)
 	for (i = 0; i < NR_VPS; i++)
 		vps[i].vtl0_call_target = vtl0_hcall_page + VSM_CPO_CALL(off);
 	if (!enable(boot_cr3, VSM_CPO_RETURN(off)))
+		finish();
+	if (!vtl0_vp_init(0))
 		finish();
 	if (cpus > 1)
 		vp1 = start_vp1(boot_cr3);

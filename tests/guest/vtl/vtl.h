@@ -229,7 +229,6 @@ _Static_assert(sizeof(struct hv_mem_intercept) == 0x50, "hv_mem_intercept");
 #define VTL1_SEL_TSS(vp) (0x18 + 16 * (vp))
 
 /* The private state each VTL gets, different in each so a leak shows. */
-#define VTL0_CR0_EXTRA 0                       /* as hvmm booted it */
 #define VTL1_CR0 0x80010031ULL                 /* PG WP NE ET PE */
 #define VTL1_CR4 0xa0ULL                       /* PGE PAE */
 #define VTL0_EFER 0x500ULL                     /* LMA LME */
@@ -249,7 +248,7 @@ _Static_assert(sizeof(struct hv_mem_intercept) == 0x50, "hv_mem_intercept");
 #define PROT_NEW2 0x2222222222222222ULL
 
 /* What VTL0 asks of VTL1 (struct vp_shared.cmd). */
-enum vtl_cmd { CMD_INIT = 1, CMD_PROTECT, CMD_INTERCEPT, CMD_TRANSLATE, CMD_PING };
+enum vtl_cmd { CMD_INIT = 1, CMD_ENABLE_VP, CMD_PROTECT, CMD_INTERCEPT, CMD_TRANSLATE, CMD_PING };
 
 /* Sentinels and the values VTL1 hands back (the TLFS shared/private rules). */
 #define R12_MAGIC(vp, n) (0x5a5a000000000000ULL | (uint64_t)(vp) << 32 | (n))
@@ -283,9 +282,12 @@ struct vp_shared {
 	uint64_t vtl0_cr3;                /* VTL0 -> VTL1: what to expect */
 	struct call_rec *rec;             /* VTL0's record of its current VtlCall */
 	const void *vtl0_call_target;     /* VTL0 page + VtlCallOffset */
-	struct gpr_frame *frame;          /* VTL1: VTL0's GPRs at the last entry */
 	const void *vtl1_ret_target;      /* VTL1 page + VtlReturnOffset */
 	uint8_t *prot_page;               /* this VP's protected data page */
+	/* CMD_ENABLE_VP: VTL1 enables VTL1 on VP enable_vp with this context. */
+	uint32_t enable_vp;
+	const struct hv_vp_context *enable_ctx;
+	volatile uint64_t enable_rax;
 };
 extern struct vp_shared vps[NR_VPS];
 
@@ -363,7 +365,14 @@ void vtl1_context(struct hv_vp_context *ctx, unsigned int vp, uint64_t cr3);
 void vtl0_context(struct hv_vp_context *ctx, unsigned int vp);
 /* VTL0's own GDT/IDT/page tables and private MSRs on this VP (vtl0.c). */
 void vtl0_cpu_setup(unsigned int vp);
-/* The VtlCall/return, protection, intercept and translation checks of one VP. */
+/* VtlCall with `cmd`; true if VTL1 ran and handled it (vtl0.c). */
+bool vtl_call(unsigned int vp, enum vtl_cmd cmd, struct call_rec *rec);
+/* The checks of a normal VtlReturn that VTL1 answered with R12_MAGIC(vp, n). */
+void check_normal_return(unsigned int vp, const char *name, bool ran, const struct call_rec *rec,
+			 uint32_t n);
+/* The first VtlCall of a VP: VTL1 starts at its initial context. */
+bool vtl0_vp_init(unsigned int vp);
+/* The protection, intercept, translation and round-trip checks of one VP. */
 void vtl0_run_vp(unsigned int vp);
 void vtl1_main(struct gpr_frame *f);
 

@@ -129,8 +129,7 @@ static bool vtl0_state_check(unsigned int vp, const char *name, uint64_t pat)
 	return check_end(&c);
 }
 
-/* VtlCall with `cmd`; true if VTL1 ran and handled it. */
-static bool vtl_call(unsigned int vp, enum vtl_cmd cmd, struct call_rec *rec)
+bool vtl_call(unsigned int vp, enum vtl_cmd cmd, struct call_rec *rec)
 {
 	struct vp_shared *s = &vps[vp];
 	uint32_t seen = RD_ONCE(s->vtl1_seen);
@@ -143,8 +142,8 @@ static bool vtl_call(unsigned int vp, enum vtl_cmd cmd, struct call_rec *rec)
 	return RD_ONCE(s->vtl1_seen) != seen;
 }
 
-static void check_normal_return(unsigned int vp, const char *name, bool ran,
-				const struct call_rec *rec, uint32_t n)
+void check_normal_return(unsigned int vp, const char *name, bool ran, const struct call_rec *rec,
+			 uint32_t n)
 {
 	struct check c;
 
@@ -196,25 +195,34 @@ static void intercept_checks(unsigned int vp)
 
 #define PING_ROUNDS 16
 
-void vtl0_run_vp(unsigned int vp)
+static uint64_t pat_set[NR_VPS];
+
+bool vtl0_vp_init(unsigned int vp)
 {
 	struct vp_shared *s = &vps[vp];
-	uint64_t pat = rdmsr(MSR_PAT);
 	struct call_rec rec;
-	struct check c;
-	unsigned int i;
 	bool ran;
 
+	pat_set[vp] = rdmsr(MSR_PAT);
 	*(volatile uint64_t *)(s->prot_page + PROT_OFF) = PROT_OLD;
-
-	/* 1: the first VtlCall starts VTL1 at its initial context. */
 	ran = vtl_call(vp, CMD_INIT, &rec);
 	check1(pfx[vp], "vtl_call_enters_vtl1", ran && RD_ONCE(s->vtl1_ready), "vtl1_seen",
 	       RD_ONCE(s->vtl1_seen));
 	if (!ran)
-		return; /* the rest would only repeat this failure */
+		return false; /* the rest would only repeat this failure */
 	check_normal_return(vp, "vtl_return_restores", ran, &rec, 1);
-	vtl0_state_check(vp, "vtl0_private_state", pat);
+	vtl0_state_check(vp, "vtl0_private_state", pat_set[vp]);
+	return true;
+}
+
+void vtl0_run_vp(unsigned int vp)
+{
+	struct vp_shared *s = &vps[vp];
+	uint64_t pat = pat_set[vp];
+	struct call_rec rec;
+	struct check c;
+	unsigned int i;
+	bool ran;
 
 	/* 2: VTL1 write-protects the page and returns fast. */
 	ran = vtl_call(vp, CMD_PROTECT, &rec);

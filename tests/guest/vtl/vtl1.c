@@ -220,6 +220,27 @@ static void vtl1_init(unsigned int vp, struct gpr_frame *f)
 	ret_normal(vp, RET_RAX(vp), RET_RCX(vp));
 }
 
+/*
+ * VTL1 enables VTL1 on another VP: once a VP runs VTL1, further
+ * EnableVpVtl calls must come from VTL1 (TLFS HvCallEnableVpVtl: "all
+ * other calls to enable the VTL must come from equal or greater VTLs").
+ */
+static void vtl1_enable_vp(unsigned int vp, struct gpr_frame *f, uint32_t reason)
+{
+	struct vp_shared *s = &vps[vp];
+	uint64_t rax;
+	struct check c;
+
+	rax = hvc_enable_vp_vtl(vtl1_hcall_page, &vtl1_io[vp], s->enable_vp, 1, s->enable_ctx);
+	s->enable_rax = rax;
+	check_begin(&c, pfx[vp], "enable_vp_vtl_other_vp");
+	check_eq(&c, "entry_reason", reason, HV_VTL_ENTRY_VTL_CALL);
+	check_eq(&c, "status", HV_RESULT_STATUS(rax), 0);
+	check_end(&c);
+	f->r12 = R12_MAGIC(vp, 4);
+	ret_normal(vp, RET_RAX(vp), RET_RCX(vp));
+}
+
 static void vtl1_protect(unsigned int vp, struct gpr_frame *f, uint32_t reason)
 {
 	uint64_t rax;
@@ -362,6 +383,9 @@ static void vtl1_dispatch(unsigned int vp, struct gpr_frame *f)
 	uint32_t reason = ((volatile struct hv_vp_assist *)assist(vp))->vtl_entry_reason;
 
 	switch (RD_ONCE(s->cmd)) {
+	case CMD_ENABLE_VP:
+		vtl1_enable_vp(vp, f, reason);
+		break;
 	case CMD_PROTECT:
 		vtl1_protect(vp, f, reason);
 		break;
@@ -392,7 +416,6 @@ void vtl1_main(struct gpr_frame *f)
 		poweroff();
 	}
 	s = &vps[vp];
-	s->frame = f;
 	vtl1_init(vp, f);
 	for (;;) {
 		__atomic_add_fetch(&s->vtl1_seen, 1, __ATOMIC_RELEASE);

@@ -9,10 +9,10 @@ all_cases+=" vtl_1cpu vtl_2cpu vtl_off"
 VTL_ELF=$PAYLOADS/vtl.elf
 # The checks each configuration must print "ok" (a check the guest
 # skipped is as bad as one that failed).
-# 14 partition checks, 31 per VP (12 in VTL0, 19 in VTL1), 5 more to
-# start and finish the second VP.
+# 14 partition checks, 31 per VP (12 in VTL0, 19 in VTL1), 7 more to
+# enable, start and finish the second VP.
 VTL_CHECKS_1CPU=45
-VTL_CHECKS_2CPU=81
+VTL_CHECKS_2CPU=83
 
 vtl_missing() {
 	[ -e "$VTL_ELF" ] && return 1
