@@ -248,8 +248,8 @@ $(O)/fuzz/fuzz_virtio_blk: fuzz/fuzz_virtio_blk.c $(FUZZ_VIRTIO) $(FUZZ_COMMON)
 $(O)/fuzz/fuzz_hv_hcall: fuzz/fuzz_hv_hcall.c vmm/hv_hcall.c vmm/hv_isol.c $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-FUZZ_VSM := vmm/hv_hcall.c vmm/hv_vsm.c vmm/hv_vsm_regs.c vmm/hv_vtl_switch.c
-$(O)/fuzz/fuzz_hv_vsm: fuzz/fuzz_hv_vsm.c $(FUZZ_VSM) $(FUZZ_COMMON)
+FUZZ_VSM_CORE := vmm/hv_hcall.c vmm/hv_vsm.c vmm/hv_vsm_regs.c vmm/hv_vtl_switch.c
+$(O)/fuzz/fuzz_hv_vsm: fuzz/fuzz_hv_vsm.c $(FUZZ_VSM_CORE) $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -pthread -o $@ $^
 $(O)/fuzz/fuzz_x86_walk: fuzz/fuzz_x86_walk.c vmm/x86_walk.c

@@ -19,6 +19,7 @@
 
 #include "guest_mem.h"
 #include "hv_hcall_page.h"
+#include "hv_vsm.h"
 #include "hyperv.h"
 #include "util.h"
 #include "vcpu.h"
@@ -26,6 +27,8 @@
 #define HV_X64_MSR_GUEST_OS_ID 0x40000000
 #define HV_X64_MSR_HYPERCALL 0x40000001
 #define HV_HYPERCALL_ENABLE 1ULL
+
+_Static_assert(HYPERV_VTLS == HV_NUM_VTLS, "one hypercall MSR per VTL");
 
 static int hcall_gmem_read(void *opaque, uint64_t gpa, void *dst, size_t len)
 {

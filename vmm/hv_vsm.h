@@ -120,8 +120,9 @@ struct hv_vsm_synic {
 
 /*
  * The private state of one VTL of one VP, in KVM's formats. CR2, the
- * GPRs except RSP, FPU/XSAVE, MTRRs, DR0-3/DR6 and the LAPIC stay shared
- * (docs/vsm.md says why the LAPIC is not swapped).
+ * GPRs except RSP, FPU/XSAVE, MTRRs, DR0-3/DR6 and the LAPIC (so CR8,
+ * its TPR) stay shared (docs/vsm.md says why the LAPIC is not swapped);
+ * msrs[] holds the hv_vsm_private_msrs[] the vCPU has, by index.
  */
 struct hv_vtl_state {
 	struct kvm_regs regs;          /* only rip, rsp, rflags are private */
@@ -129,7 +130,7 @@ struct hv_vtl_state {
 	struct kvm_vcpu_events events;
 	uint64_t dr7;
 	uint32_t nmsrs;
-	struct kvm_msr_entry msrs[40]; /* hv_vsm_private_msrs[] order */
+	struct kvm_msr_entry msrs[40]; /* looked up by index (hv_vsm_state_msr) */
 };
 
 /*
@@ -188,25 +189,37 @@ int hv_vsm_bind_vcpu(struct hv_vsm *vsm, uint32_t vp, const struct hv_vsm_cpu_op
  * (HV_STATUS_INVALID_PARTITION_ID); a VP index beyond the VM or not SELF
  * -> HV_STATUS_INVALID_VP_INDEX; a target VTL above the caller's ->
  * HV_STATUS_ACCESS_DENIED; reserved bits -> HV_STATUS_INVALID_PARAMETER.
- * x64 registers are reachable only in a VTL that is not running: the
- * caller's own running VTL -> ACCESS_DENIED, the running VTL of another
- * VP -> HV_STATUS_INVALID_VP_STATE (its state lives in that vCPU).
+ * x64 registers: of a VTL that is not running, its saved state; of the
+ * caller's own running VTL, the live vCPU (on the caller's thread); of
+ * the VTL another VP runs -> HV_STATUS_INVALID_VP_STATE (its state lives
+ * in that vCPU, which only its thread may touch).
  */
 int hv_vsm_register_hcalls(struct hv_vsm *vsm, struct hv_hcall_table *t);
 
 /* The VTL VP `vp` runs now (for hv_hcall_caller.vtl and SynIC exits). */
 uint8_t hv_vsm_active_vtl(struct hv_vsm *vsm, uint32_t vp);
 
-/* On VP `vp`'s thread before each KVM_RUN: apply queued changes. */
+/*
+ * On VP `vp`'s thread before each KVM_RUN: apply a queued
+ * StartVirtualProcessor (load the context, KVM_SET_MP_STATE runnable).
+ * Cheap when nothing is queued (one atomic load). Always 0.
+ */
 int hv_vsm_vcpu_pending(struct hv_vsm *vsm, uint32_t vp);
 
 /*
  * Switch VP `vp` (on its own thread) into VTL1 with `reason`, saving
- * VTL0's state; used by VtlCall and by secure intercepts.
+ * VTL0's state; used by VtlCall and by secure intercepts. 0, -EINVAL (not
+ * in VTL0, or VTL1 not enabled on the VP), or the cpu ops' error (then
+ * VTL0 keeps running). The save completes the exit's pending instruction
+ * first (hv_vsm_kvm.c), so VTL0 later resumes after it.
  */
 int hv_vsm_enter_vtl1(struct hv_vsm *vsm, uint32_t vp, uint32_t reason);
 
-/* VTL `vtl`'s paging registers on VP `vp`, live or saved. 0 or -EINVAL. */
+/*
+ * VTL `vtl`'s paging registers on VP `vp`, live or saved. 0, -EINVAL (VTL
+ * not enabled there), -EBUSY (`vtl` runs on another VP's vCPU, which only
+ * its thread may read).
+ */
 int hv_vsm_paging_regs(struct hv_vsm *vsm, uint32_t vp, uint8_t vtl, uint64_t *cr0,
 		       uint64_t *cr3, uint64_t *cr4, uint64_t *efer);
 

@@ -10,9 +10,10 @@
  * the first failing element and reports it as the reps completed.
  *
  * Running VTLs: the registers of the VTL a vCPU runs now live in that
- * vCPU, which only its own thread may touch, and the caller's own live
- * registers are its own to read: x64 registers of a running VTL are
- * refused (hv_vsm.h), not queued, so no VP ever waits for another.
+ * vCPU, which only its own thread may touch. The caller's own running
+ * VTL is read (and written) live through the cpu ops, on its own thread;
+ * the VTL another VP runs is refused (hv_vsm.h), not queued, so no VP
+ * ever waits for another.
  */
 #include <string.h>
 
@@ -88,14 +89,29 @@ static uint16_t reg_target_get(const struct hv_hcall_caller *c, const void *hdr,
 	return HV_STATUS_SUCCESS;
 }
 
-/* The saved private state of t's VTL, or a status if it is running. Lock held. */
-static uint16_t saved_state(struct reg_target *t, struct hv_vtl_state **s)
+/*
+ * The private state of t's VTL: the saved copy, or for the caller's own
+ * running VTL the live vCPU (*live set; a Set must load it back). The
+ * VTL another VP runs is refused. Lock held.
+ */
+static uint16_t vtl_state(struct reg_target *t, struct hv_vtl_state **s, bool *live)
 {
+	static __thread struct hv_vtl_state cur;
+
+	*live = false;
 	if (!(t->p->enabled_vtls & (1U << t->vtl)) || !t->p->ops)
 		return HV_STATUS_INVALID_VTL_STATE;
-	if (t->vtl == t->p->active_vtl)
-		return t->self ? HV_STATUS_ACCESS_DENIED : HV_STATUS_INVALID_VP_STATE;
-	*s = &t->p->saved[t->vtl];
+	if (t->vtl != t->p->active_vtl) {
+		*s = &t->p->saved[t->vtl];
+		return HV_STATUS_SUCCESS;
+	}
+	if (!t->self || !hv_vsm_on_vp_thread(t->vp))
+		return HV_STATUS_INVALID_VP_STATE;
+	/* The KVM side completes the trapping `out` first (hv_vsm_kvm.c). */
+	if (t->p->ops->save(t->p->cpu, &cur))
+		return HV_STATUS_INVALID_VP_STATE;
+	*s = &cur;
+	*live = true;
 	return HV_STATUS_SUCCESS;
 }
 
@@ -173,7 +189,8 @@ static uint16_t x64_get(struct reg_target *t, uint32_t name, uint64_t v[2])
 	struct kvm_segment *seg;
 	struct kvm_dtable *dt;
 	uint64_t *r;
-	uint16_t st = saved_state(t, &s);
+	bool live;
+	uint16_t st = vtl_state(t, &s, &live);
 
 	if (st)
 		return st;
@@ -222,15 +239,11 @@ static bool x64_value_ok(uint32_t name, uint64_t v)
 	return true;
 }
 
-static uint16_t x64_set(struct reg_target *t, uint32_t name, const uint64_t v[2])
+static uint16_t x64_put(struct hv_vtl_state *s, uint32_t name, const uint64_t v[2])
 {
-	struct hv_vtl_state *s = NULL;
 	struct kvm_segment *seg;
 	uint64_t *r;
-	uint16_t st = saved_state(t, &s);
 
-	if (st)
-		return st;
 	if ((seg = seg_reg(&s->sregs, name))) {
 		struct hv_x64_segment h;
 
@@ -257,6 +270,26 @@ static uint16_t x64_set(struct reg_target *t, uint32_t name, const uint64_t v[2]
 		return HV_STATUS_INVALID_REGISTER_VALUE;
 	*r = name == HV_X64_REGISTER_RFLAGS ? v[0] | 2 : v[0];
 	return HV_STATUS_SUCCESS;
+}
+
+/* A live Set that KVM refuses changes nothing: the old state goes back. */
+static uint16_t x64_set(struct reg_target *t, uint32_t name, const uint64_t v[2])
+{
+	static __thread struct hv_vtl_state orig;
+	struct hv_vtl_state *s = NULL;
+	bool live;
+	uint16_t st = vtl_state(t, &s, &live);
+
+	if (st)
+		return st;
+	if (live)
+		orig = *s;
+	st = x64_put(s, name, v);
+	if (!st && live && t->p->ops->load(t->p->cpu, s)) {
+		t->p->ops->load(t->p->cpu, &orig);
+		st = HV_STATUS_INVALID_REGISTER_VALUE;
+	}
+	return st;
 }
 
 /* A VSM register: 0 done, else a status; v[0] in/out. Lock held. */

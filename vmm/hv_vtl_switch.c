@@ -180,7 +180,6 @@ int hv_vsm_switch_locked(struct hv_vsm *vsm, struct hv_vsm_vp *p, const struct h
 	uint8_t from = p->active_vtl;
 	int ret;
 
-	(void)vsm;
 	hv_vsm_state_merge(&next, &p->saved[vtl], live);
 	ret = p->ops->load(p->cpu, &next);
 	if (ret) {

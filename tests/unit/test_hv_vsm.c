@@ -528,8 +528,16 @@ START_TEST(x64_registers_of_vtls)
 	struct regs_hdr h = { HV_PARTITION_ID_SELF, HV_VP_INDEX_SELF, VTL(0), { 0 } };
 	uint64_t v;
 
-	/* VTL0 reading its own live RIP: refused. */
-	ck_assert_uint_eq(get1(0, h, HV_X64_REGISTER_RIP, &v), HV_STATUS_ACCESS_DENIED);
+	/* VTL0's own running registers: read and written live. */
+	ck_assert_uint_eq(get1(0, h, HV_X64_REGISTER_CR3, &v), 0);
+	ck_assert_uint_eq(v, 0x5000);
+	ck_assert_uint_eq(set1(0, h, HV_X64_REGISTER_SYSENTER_ESP, 0x5ee0), 0);
+	ck_assert_uint_eq(hv_vsm_state_msr(&cpu[0].st, 0x175)->data, 0x5ee0);
+	/* KVM refusing the live load: the old state goes back, a status says so. */
+	cpu[0].fail_load = 1;
+	ck_assert_uint_eq(set1(0, h, HV_X64_REGISTER_SYSENTER_ESP, 0x1234),
+			  HV_STATUS_INVALID_REGISTER_VALUE);
+	ck_assert_uint_eq(hv_vsm_state_msr(&cpu[0].st, 0x175)->data, 0x5ee0);
 	enter_vtl1();
 	ck_assert_uint_eq(get1(0, h, HV_X64_REGISTER_RIP, &v), 0);
 	ck_assert_uint_eq(v, 0x100000);
@@ -548,7 +556,8 @@ START_TEST(x64_registers_of_vtls)
 	ck_assert_uint_eq(set1(0, h, HV_X64_REGISTER_LSTAR, 0x1234), 0);
 	/* VTL1's own live registers, and VP 1's running VTL0. */
 	h.vtl = VTL(1);
-	ck_assert_uint_eq(get1(0, h, HV_X64_REGISTER_RIP, &v), HV_STATUS_ACCESS_DENIED);
+	ck_assert_uint_eq(get1(0, h, HV_X64_REGISTER_CR3, &v), 0);
+	ck_assert_uint_eq(v, 0x7000);
 	h.vtl = VTL(0);
 	h.vp = 1;
 	ck_assert_uint_eq(get1(0, h, HV_X64_REGISTER_RIP, &v), HV_STATUS_INVALID_VP_STATE);

@@ -134,6 +134,10 @@ START_TEST(limits)
 		ck_assert_int_eq(irq_msi_set(r, (unsigned int)i, 0xfee00000, (uint32_t)i, false), 0);
 	for (int i = 0; i < VM_MAX_CPUS; i++)
 		ck_assert_int_eq(irq_route_sint_add(r, IRQ_SINT_GSI_BASE + (uint32_t)i, (uint32_t)i, 2), 0);
+	/* --vsm on: VTL1's intercept SINT0 on every VP as well. */
+	for (int i = 0; i < VM_MAX_CPUS; i++)
+		ck_assert_int_eq(irq_route_sint_add(r, IRQ_VSM_SINT_GSI_BASE + (uint32_t)i,
+						    (uint32_t)i, 0), 0);
 	ck_assert_int_eq(irq_route_sint_add(r, 1000, 0, 2), -ENOSPC);
 	ck_assert_int_eq(irq_routing_commit(r), 0);
 	ck_assert_uint_eq(last_nr, IRQ_ROUTES_MAX);

@@ -3,7 +3,7 @@
  * The second vCPU: brought up with INIT-SIPI-SIPI through the xAPIC
  * (Intel SDM vol. 3, 9.4.4 "MP Initialization Example"; Linux
  * wakeup_secondary_cpu_via_init(), arch/x86/kernel/smpboot.c), it runs
- * through start.S's trampoline into ap_main(), enables its own SynIC and,
+ * through tramp.S's trampoline into ap_main(), enables its own SynIC and,
  * while the BSP works through its hostile steps, sends concurrent
  * hostile traffic: garbage posts, CLOSE/OPEN/TEARDOWN/MODIFY of the
  * channel the BSP is using, signals, EOMs, and now and then an

@@ -229,7 +229,6 @@ _Static_assert(sizeof(struct hv_mem_intercept) == 0x50, "hv_mem_intercept");
 #define VTL1_SEL_TSS(vp) (0x18 + 16 * (vp))
 
 /* The private state each VTL gets, different in each so a leak shows. */
-#define VTL0_CR0_EXTRA 0                       /* as hvmm booted it */
 #define VTL1_CR0 0x80010031ULL                 /* PG WP NE ET PE */
 #define VTL1_CR4 0xa0ULL                       /* PGE PAE */
 #define VTL0_EFER 0x500ULL                     /* LMA LME */
@@ -283,7 +282,6 @@ struct vp_shared {
 	uint64_t vtl0_cr3;                /* VTL0 -> VTL1: what to expect */
 	struct call_rec *rec;             /* VTL0's record of its current VtlCall */
 	const void *vtl0_call_target;     /* VTL0 page + VtlCallOffset */
-	struct gpr_frame *frame;          /* VTL1: VTL0's GPRs at the last entry */
 	const void *vtl1_ret_target;      /* VTL1 page + VtlReturnOffset */
 	uint8_t *prot_page;               /* this VP's protected data page */
 	/* CMD_ENABLE_VP: VTL1 enables VTL1 on VP enable_vp with this context. */

@@ -416,7 +416,6 @@ void vtl1_main(struct gpr_frame *f)
 		poweroff();
 	}
 	s = &vps[vp];
-	s->frame = f;
 	vtl1_init(vp, f);
 	for (;;) {
 		__atomic_add_fetch(&s->vtl1_seen, 1, __ATOMIC_RELEASE);
