@@ -256,7 +256,7 @@ $(O)/fuzz/fuzz_x86_walk: fuzz/fuzz_x86_walk.c vmm/x86_walk.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 # VTL protections, intercepts and translate over the real dispatcher and VSM state.
-FUZZ_VSM_MEM := vmm/hv_vsm_mem.c vmm/hv_vsm_translate.c vmm/x86_walk.c $(FUZZ_VSM)
+FUZZ_VSM_MEM := vmm/hv_vsm_mem.c vmm/hv_vsm_translate.c vmm/x86_walk.c $(FUZZ_VSM_CORE)
 $(O)/fuzz/fuzz_hv_vsm_mem: fuzz/fuzz_hv_vsm_mem.c $(FUZZ_VSM_MEM) $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -pthread -o $@ $^
