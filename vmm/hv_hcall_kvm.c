@@ -20,6 +20,7 @@
 #include "guest_mem.h"
 #include "hv_hcall_page.h"
 #include "hv_vsm.h"
+#include "hv_vsm_mem.h"
 #include "hyperv.h"
 #include "util.h"
 #include "vcpu.h"
@@ -302,4 +303,14 @@ void hyperv_hcall_report(struct hyperv *hv, FILE *out)
 			(unsigned long long)__atomic_load_n(&hv->isol.pages_private, __ATOMIC_RELAXED));
 	else
 		fprintf(out, "isolation: none\n");
+	if (hv->vsm) {
+		struct hv_vsm_mem_stats st;
+
+		hv_vsm_mem_stats(hv->vsm, &st);
+		fprintf(out, "vsm: on, vtl calls %llu, vtl returns %llu, intercepts %llu "
+			"delivered %llu dropped\n",
+			(unsigned long long)__atomic_load_n(&hv->vsm->vtl_calls, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&hv->vsm->vtl_returns, __ATOMIC_RELAXED),
+			(unsigned long long)st.delivered, (unsigned long long)st.dropped);
+	}
 }
