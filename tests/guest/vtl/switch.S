@@ -11,6 +11,24 @@
  */
 #include "vtl.h"
 
+/* Store every GPR but RAX (and RSP) into the register frame at RAX. */
+.macro STORE_GPRS_BUT_RAX
+	mov %rcx, 8(%rax)
+	mov %rdx, 16(%rax)
+	mov %rbx, 24(%rax)
+	mov %rbp, 32(%rax)
+	mov %rsi, 40(%rax)
+	mov %rdi, 48(%rax)
+	mov %r8, 56(%rax)
+	mov %r9, 64(%rax)
+	mov %r10, 72(%rax)
+	mov %r11, 80(%rax)
+	mov %r12, 88(%rax)
+	mov %r13, 96(%rax)
+	mov %r14, 104(%rax)
+	mov %r15, 112(%rax)
+.endm
+
 	.code64
 	.text
 
@@ -78,20 +96,7 @@ vtl0_write_insn:
 vtl0_write_next:
 	push %rax
 	mov 8(%rsp), %rax		/* out */
-	mov %rcx, 8(%rax)
-	mov %rdx, 16(%rax)
-	mov %rbx, 24(%rax)
-	mov %rbp, 32(%rax)
-	mov %rsi, 40(%rax)
-	mov %rdi, 48(%rax)
-	mov %r8, 56(%rax)
-	mov %r9, 64(%rax)
-	mov %r10, 72(%rax)
-	mov %r11, 80(%rax)
-	mov %r12, 88(%rax)
-	mov %r13, 96(%rax)
-	mov %r14, 104(%rax)
-	mov %r15, 112(%rax)
+	STORE_GPRS_BUT_RAX
 	pop %rcx
 	mov %rcx, 0(%rax)
 	add $8, %rsp
@@ -192,20 +197,7 @@ vtl1_return:
 	/* The next entry into VTL1 resumes here, with VTL0's GPRs. */
 	push %rax
 	mov 24(%rsp), %rax		/* frame */
-	mov %rcx, 8(%rax)
-	mov %rdx, 16(%rax)
-	mov %rbx, 24(%rax)
-	mov %rbp, 32(%rax)
-	mov %rsi, 40(%rax)
-	mov %rdi, 48(%rax)
-	mov %r8, 56(%rax)
-	mov %r9, 64(%rax)
-	mov %r10, 72(%rax)
-	mov %r11, 80(%rax)
-	mov %r12, 88(%rax)
-	mov %r13, 96(%rax)
-	mov %r14, 104(%rax)
-	mov %r15, 112(%rax)
+	STORE_GPRS_BUT_RAX
 	pop %rcx
 	mov %rcx, 0(%rax)
 	add $24, %rsp
