@@ -30,7 +30,7 @@ LIB_SRCS := $(sort $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c devices/
 	firmware/*.c firmware/*/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 MAIN_OBJ := $(O)/vmm/main.o
-LIBS := -lelf -lz -pthread
+LIBS := -lelf -lz -ljansson -lm -pthread
 ifeq ($(STATIC),1)
 LDFLAGS_HVMM := -static
 endif
