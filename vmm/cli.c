@@ -54,6 +54,7 @@ void cli_usage(FILE *f)
 "usage: hvmm run --kernel FILE [options]\n"
 "       hvmm run --uefi | --firmware FILE [--kernel FILE] [options]\n"
 "       hvmm ctl [--timeout S] SOCKET status | shutdown [--reboot] [--force] | remove DEV | add DEV\n"
+"       hvmm regress [options] [-- hvmm run options...]   (see hvmm regress --help)\n"
 "       hvmm --help | --version\n"
 "\n"
 "Boot a kernel on KVM. FILE may be a Linux bzImage, an ELF kernel (vmlinux\n"

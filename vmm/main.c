@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "regress/regress.h"
 #include "util.h"
 #include "vm.h"
 
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return api_client(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "regress"))
+		return regress_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		cli_usage(stdout);
 		return 0;
