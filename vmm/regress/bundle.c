@@ -136,7 +136,9 @@ int bundle_write_repro(const char *dir, const char *cmd)
 
 static const char *tstr(json_t *v, char *buf, size_t len)
 {
-	if (json_is_number(v))
+	if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_number(v))
 		snprintf(buf, len, "%.3f", json_number_value(v));
 	else if (json_is_true(v) || json_is_false(v))
 		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");

@@ -331,7 +331,7 @@ static void slot_snapshot(struct slot *sl, double now)
 
 	slot_status(sl, now);
 	if (!regress_ctl(sl->sock, "regs\n", CTL_MS, &regs))
-		write_file(sl->dir, "regs.txt", regs);
+		write_file(sl->dir, "regs.txt", regs + 3); /* past "ok\n" */
 	else
 		write_file(sl->dir, "regs.txt", "(no answer to `regs` on the control socket)\n");
 	free(regs);
@@ -427,6 +427,7 @@ static void slot_finish(struct sched *s, struct slot *sl)
 		if (s->o->until_fail)
 			s->stop_launching = true;
 	}
+	unlink(sl->sock); /* left behind by a killed child */
 	diag_free(&sl->d);
 	free(sl->status);
 	sl->status = NULL;
@@ -487,6 +488,7 @@ static void sched_abort(struct sched *s)
 		}
 		close(sl->events.fd);
 		close(sl->serial.fd);
+		unlink(sl->sock);
 		diag_free(&sl->d);
 		free(sl->status);
 		free(sl->repro);
