@@ -358,7 +358,7 @@ static int regress_parse(int argc, char **argv, struct regress_opts *o, struct c
 	int c, idx, ret = 0;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: 0 also resets getopt's internal state */
 	while (!ret && (c = getopt_long(argc, argv, "+qh", long_opts, &idx)) != -1) {
 		if (c == 'h') {
 			regress_usage(stdout);
