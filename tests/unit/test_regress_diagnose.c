@@ -138,6 +138,34 @@ START_TEST(late_event_port_is_a_lost_signal_naming_shutdown)
 }
 END_TEST
 
+START_TEST(every_ic_stuck_names_shutdown_first)
+{
+	/* late-event-port loses every channel's first signal; heartbeat is offered first. */
+	static const char *const fmt =
+		"{\"t\":%.1f,\"vmbus\":{\"channels\":["
+		"{\"name\":\"heartbeat\",\"h2g\":{\"unread\":64,\"unread_since\":8.5,"
+		"\"guest_read_t\":null,\"signals\":0,\"guest_mask\":false}},"
+		"{\"name\":\"kvp\",\"h2g\":{\"unread\":0,\"unread_since\":null,"
+		"\"guest_read_t\":null,\"signals\":0,\"guest_mask\":false}},"
+		"{\"name\":\"shutdown\",\"h2g\":{\"unread\":120,\"unread_since\":9.2,"
+		"\"guest_read_t\":null,\"signals\":0,\"guest_mask\":false}},"
+		"{\"name\":\"timesync\",\"h2g\":{\"unread\":56,\"unread_since\":9.0,"
+		"\"guest_read_t\":null,\"signals\":0,\"guest_mask\":false}}]}}";
+	char buf[1024];
+
+	feed(boot_late_event_port);
+	snprintf(buf, sizeof(buf), fmt, 13.6);
+	status(buf);
+	/* heartbeat is stuck, the shutdown IC's data unread too: wait to name it. */
+	ck_assert_int_eq(classify(14), -1);
+	snprintf(buf, sizeof(buf), fmt, 14.5);
+	status(buf);
+	ck_assert_int_eq(classify(15), RV_LOST_VMBUS_SIGNAL);
+	ck_assert_msg(!strcmp(detail, "shutdown: 120 bytes unread for 5.3 s, no signal since open;"
+			      " also heartbeat, timesync"), "%s", detail);
+}
+END_TEST
+
 START_TEST(healthy_slow_boot_is_not_flagged)
 {
 	feed(boot_late_event_port); /* a slow guest: no ready yet */
@@ -337,6 +365,7 @@ static Suite *regress_diagnose_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, healthy_boot_passes_and_records_stages);
 	tcase_add_test(tc, late_event_port_is_a_lost_signal_naming_shutdown);
+	tcase_add_test(tc, every_ic_stuck_names_shutdown_first);
 	tcase_add_test(tc, healthy_slow_boot_is_not_flagged);
 	tcase_add_test(tc, new_signals_restart_the_stall_clock);
 	tcase_add_test(tc, queued_message_is_a_lost_message);

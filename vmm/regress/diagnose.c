@@ -178,32 +178,66 @@ static bool rule_lost_message(const struct diag *d, char *detail, size_t detlen)
 	return false;
 }
 
-/* lost_vmbus_signal: unread host data, no guest read, no new signal, for --stall s. */
+static bool ring_stuck(const struct diag *d, const struct diag_ring *r)
+{
+	const struct diag_status *st = &d->last;
+	double stall = d->cfg.stall, sig = sig_changed_of(d, r->name);
+
+	return r->unread > 0 && r->unread_since >= 0 && !r->guest_mask &&
+	       st->t - r->unread_since >= stall &&
+	       (r->guest_read_t < 0 || st->t - r->guest_read_t >= stall) &&
+	       (sig < 0 || st->t - sig >= stall);
+}
+
+/*
+ * lost_vmbus_signal: unread host data, no guest read, no new signal, for
+ * --stall s. The detail names the stuck channel, the shutdown IC first
+ * (the one a pass waits for), and the other stuck channels after it.
+ */
 static bool rule_lost_signal(const struct diag *d, char *detail, size_t detlen)
 {
 	const struct diag_status *st = &d->last;
-	double stall = d->cfg.stall;
+	const struct diag_ring *first = NULL;
+	char last[64], others[160] = "";
+	double sig;
 
+	for (int i = 0; i < st->nchannels; i++)
+		if (ring_stuck(d, &st->ch[i]) &&
+		    (!first || (!strcmp(st->ch[i].name, "shutdown") && strcmp(first->name, "shutdown"))))
+			first = &st->ch[i];
+	if (!first)
+		return false;
+	/*
+	 * Another channel stalled first, but the shutdown IC's data also waits
+	 * unread: it will be stuck within --stall s too, and it is the one to
+	 * name. Wait for it.
+	 */
 	for (int i = 0; i < st->nchannels; i++) {
 		const struct diag_ring *r = &st->ch[i];
-		double sig = sig_changed_of(d, r->name);
-		char last[64];
 
-		if (r->unread <= 0 || r->unread_since < 0 || r->guest_mask ||
-		    st->t - r->unread_since < stall ||
-		    (r->guest_read_t >= 0 && st->t - r->guest_read_t < stall) ||
-		    (sig >= 0 && st->t - sig < stall))
-			continue;
-		if (sig < 0 && !r->signals)
-			snprintf(last, sizeof(last), "no signal since open");
-		else
-			snprintf(last, sizeof(last), "no new signal for %.1f s (%lld signals)",
-				 sig >= 0 ? st->t - sig : st->t - r->unread_since, r->signals);
-		snprintf(detail, detlen, "%s: %lld bytes unread for %.1f s, %s", r->name,
-			 r->unread, st->t - r->unread_since, last);
-		return true;
+		if (strcmp(first->name, "shutdown") && !strcmp(r->name, "shutdown") &&
+		    r->unread > 0 && r->unread_since >= 0 && !r->guest_mask &&
+		    (r->guest_read_t < 0 || r->guest_read_t < r->unread_since) &&
+		    st->t - r->unread_since < 2 * d->cfg.stall)
+			return false;
 	}
-	return false;
+	for (int i = 0; i < st->nchannels; i++) {
+		size_t len = strlen(others);
+
+		if (&st->ch[i] == first || !ring_stuck(d, &st->ch[i]))
+			continue;
+		snprintf(others + len, sizeof(others) - len, "%s%s", len ? ", " : "; also ",
+			 st->ch[i].name);
+	}
+	sig = sig_changed_of(d, first->name);
+	if (sig < 0 && !first->signals)
+		snprintf(last, sizeof(last), "no signal since open");
+	else
+		snprintf(last, sizeof(last), "no new signal for %.1f s (%lld signals)",
+			 sig >= 0 ? st->t - sig : st->t - first->unread_since, first->signals);
+	snprintf(detail, detlen, "%s: %lld bytes unread for %.1f s, %s%s", first->name,
+		 first->unread, st->t - first->unread_since, last, others);
+	return true;
 }
 
 /* How far the boot got, when it ended without a more specific cause. */
