@@ -357,25 +357,26 @@ static void slot_reap(struct sched *s, struct slot *sl)
 		s->stop_launching = true; /* exec failed: every boot would */
 }
 
-static void progress(struct sched *s, const struct slot *sl, const struct regress_boot *b)
+/*
+ * On a terminal: failures as lines, and one progress line redrawn in
+ * place; elsewhere (logs, CI): one line per finished boot.
+ */
+static void progress(struct sched *s, const struct regress_boot *b)
 {
 	double el = now_s() - s->start;
 	double eta = s->done ? el / s->done * (s->nplan - s->done) : 0;
 
 	if (s->o->quiet)
 		return;
-	if (s->tty) {
-		fprintf(stderr, "\r\033[K[%d/%d] %d failed, %d running, ETA %.0f s%s",
-			s->done, s->nplan, s->failed, s->running, eta,
-			b->verdict != RV_PASS ? "\n" : "");
-		if (b->verdict == RV_PASS)
-			return;
-	}
-	fprintf(stderr, "%s[%d/%d] %s run %d: %s%s%s (%.1f s)%s\n", s->tty ? "\r\033[K" : "",
-		s->done, s->nplan, s->r->cells[b->cell].id, b->run,
-		regress_verdict_id(b->verdict), *b->detail ? ": " : "", b->detail, b->duration,
-		s->tty ? "" : "");
-	(void)sl;
+	if (s->tty)
+		fprintf(stderr, "\r\033[K");
+	if (!s->tty || b->verdict != RV_PASS)
+		fprintf(stderr, "[%d/%d] %s run %d: %s%s%s (%.1f s)\n", s->done, s->nplan,
+			s->r->cells[b->cell].id, b->run, regress_verdict_id(b->verdict),
+			*b->detail ? ": " : "", b->detail, b->duration);
+	if (s->tty)
+		fprintf(stderr, "[%d/%d] %d failed, %d running, ETA %.0f s", s->done, s->nplan,
+			s->failed, s->running, eta);
 }
 
 static void slot_finish(struct sched *s, struct slot *sl)
@@ -432,7 +433,7 @@ static void slot_finish(struct sched *s, struct slot *sl)
 	free(sl->status);
 	sl->status = NULL;
 	sl->used = false;
-	progress(s, sl, b);
+	progress(s, b);
 }
 
 /* One look at a running boot. */
