@@ -499,9 +499,16 @@ static void sched_abort(struct sched *s)
 
 static int sched_setup(struct sched *s)
 {
-	snprintf(s->sockdir, sizeof(s->sockdir), "/tmp/hvmm-rs-XXXXXX");
-	if (!mkdtemp(s->sockdir))
-		return -errno;
+	/*
+	 * Sockets on a local tmpfs: /tmp may be a network filesystem (the lab's
+	 * 9p root), where binding a unix socket fails.
+	 */
+	snprintf(s->sockdir, sizeof(s->sockdir), "/dev/shm/hvmm-rs-XXXXXX");
+	if (!mkdtemp(s->sockdir)) {
+		snprintf(s->sockdir, sizeof(s->sockdir), "/tmp/hvmm-rs-XXXXXX");
+		if (!mkdtemp(s->sockdir))
+			return -errno;
+	}
 	if (s->o->out_dir) {
 		snprintf(s->out, sizeof(s->out), "%s", s->o->out_dir);
 		return bundle_mkdirs(s->out);

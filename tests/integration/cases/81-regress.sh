@@ -22,6 +22,11 @@ regress_run() {
 	ok=1
 	[ "$status" != 137 ] || expect "harness: hvmm regress still running after $limit s; killed" false
 	expect "exit status $want (got $status)" [ "$status" = "$want" ]
+	# A boot's own hvmm stderr, for the failure output (finish shows .err).
+	local e
+	for e in "$rdir"/boots/*/*/hvmm.err; do
+		[ -f "$e" ] && sed "s|^|${e#"$rdir"/boots/}: |" "$e" | tail -n 5 >>"$OUT/$name.err"
+	done
 }
 
 # result_all PYTHON_EXPR: every boot `b` of result.json satisfies it (and there is one)
