@@ -122,7 +122,12 @@ unit-tsan: deps
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
 	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
 	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf $(O)/payloads/vtl.elf
-payloads: $(PAYLOADS)
+payloads: $(PAYLOADS) $(O)/tools/jsonflat
+
+# The integration cases' JSON checker (tests/integration/jsonflat.c).
+$(O)/tools/jsonflat: tests/integration/jsonflat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< -ljansson
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
 # plain ELF64, one that triple-faults, one that floods COM1 forever.

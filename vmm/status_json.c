@@ -25,7 +25,7 @@
 #define MSR_HV_SINT2 0x40000092
 #define HV_SINT_MASKED (1ULL << 16)
 /* status-json pauses the vCPUs this long at most to read their SINT2 MSR. */
-#define STATUS_PAUSE_MS 200
+#define STATUS_PAUSE_MS 500
 /* regs waits this long at most for the vCPUs to leave KVM_RUN. */
 #define REGS_PAUSE_MS 1000
 
