@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "events.h"
 #include "regress/regress.h"
 #include "util.h"
 #include "vm.h"
@@ -30,7 +31,15 @@ static int cmd_run(int argc, char **argv)
 		pr_err("%s (see hvmm --help)", err);
 		return HVMM_EXIT_USAGE;
 	}
-	return vm_main(&cfg);
+	if (cfg.events && events_open(cfg.events, err, sizeof(err))) {
+		pr_err("%s", err);
+		return HVMM_EXIT_USAGE;
+	}
+	ret = vm_main(&cfg);
+	/* Every VM thread is joined: `exit` is the last line. */
+	events_exit(ret);
+	events_close(EVENTS_FLUSH_MS);
+	return ret;
 }
 
 int main(int argc, char **argv)
