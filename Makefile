@@ -197,6 +197,17 @@ check: deps
 		scripts/check-summary "$$HVMM_CHECK_SUMMARY" || rc=1; \
 		exit $$rc
 
+# The regress results side without KVM: synthetic shard files merged into
+# JSON, JUnit (xmllint against tests/unit/junit.xsd) and an HTML report
+# checked in headless chromium (scripts/report-check).
+.PHONY: report-check
+$(O)/tests/regress-merge: tests/report/merge_main.c $(O)/libhvmm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(O)/libhvmm.a $(LIBS)
+report-check: deps
+	@$(MAKE) --no-print-directory $(O)/tests/regress-merge
+	@O=$(O) tests/report/run
+
 # The 20-cycle VMBus boot-and-shutdown soak (issue 4's acceptance run).
 soak: deps hvmm payloads
 	@scripts/build-guest
@@ -273,7 +284,11 @@ $(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_gues
 	@$(MAKE) --no-print-directory O=build-fuzz CC=clang CFLAGS="$(FUZZ_LIB_CFLAGS)" \
 		build-fuzz/libhvmm.a
 	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< build-fuzz/libhvmm.a $(LIBS)
-FUZZERS := $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
+# The regress result reader (vmm/regress/results.c) on arbitrary bytes.
+$(O)/fuzz/fuzz_regress_json: fuzz/fuzz_regress_json.c vmm/regress/results.c vmm/regress/common.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ -ljansson -lm
+FUZZERS := $(O)/fuzz/fuzz_regress_json $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
 	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma $(O)/fuzz/fuzz_pci $(O)/fuzz/fuzz_virtio_blk \
 	$(O)/fuzz/fuzz_hv_hcall $(O)/fuzz/fuzz_hv_vsm $(O)/fuzz/fuzz_x86_walk $(O)/fuzz/fuzz_hv_vsm_mem
 fuzz: deps

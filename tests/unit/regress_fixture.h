@@ -8,6 +8,7 @@
 #define HVMM_REGRESS_FIXTURE_H
 
 #include <check.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,17 +97,31 @@ static inline double fx_normal(uint64_t *s, double m, double sd)
 	return m + sd * x;
 }
 
+static char fx_dir[64];
+
+static inline int fx_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Check runs each test in a child: the child removes its scratch dir. */
+static inline void fx_rmdir(void)
+{
+	if (fx_dir[0] && !getenv("HVMM_TEST_KEEP"))	/* set it to debug */
+		nftw(fx_dir, fx_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 /* A scratch file name under a fresh mkdtemp directory. */
 static inline char *fx_tmp(const char *name)
 {
-	static char dir[64];
 	char *p;
 
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/hvmm-regress-test.XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(dir));
+	if (!fx_dir[0]) {
+		snprintf(fx_dir, sizeof(fx_dir), "/tmp/hvmm-regress-test.XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(fx_dir));
+		atexit(fx_rmdir);
 	}
-	ck_assert_int_ge(asprintf(&p, "%s/%s", dir, name), 0);
+	ck_assert_int_ge(asprintf(&p, "%s/%s", fx_dir, name), 0);
 	return p;
 }
 

@@ -98,8 +98,10 @@ static void write_matrix(FILE *f, const struct regress_result *r, const struct r
 		const char *sep = "";
 
 		regress_tally(r, cell, &t);
-		fprintf(f, "<tr class=\"%s\"><td>%s%d</td><td class=\"l\">", t.passes == t.boots ? "pass" : "fail",
-			cell >= 0 ? "#" : "", cell >= 0 ? cell : r->ncells);
+		fprintf(f, "<tr class=\"%s\"><td>", t.passes == t.boots ? "pass" : "fail");
+		if (cell >= 0)
+			fprintf(f, "#%d", cell);
+		fputs("</td><td class=\"l\">", f);
 		esc(f, cell >= 0 ? r->cells[cell].id : "all cells");
 		fprintf(f, "</td><td>%d</td><td>%d</td><td>%.1f%%</td><td>[%.1f%%, %.1f%%]</td><td class=\"l\">",
 			t.boots, t.passes, t.boots ? 100.0 * t.passes / t.boots : 0.0,

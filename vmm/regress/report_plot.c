@@ -73,9 +73,10 @@ static double jitter(int i)
 
 /*
  * stages.dat: for stage s, block 3s = passing boots "x t", 3s+1 = failed
- * boots, 3s+2 = per-cell medians of the passing boots. Each block has at
- * least a comment line, so that the index numbering is fixed; empty[]
- * records which have no points (gnuplot refuses to plot empty blocks).
+ * boots, 3s+2 = per-cell medians of the passing boots. gnuplot does not
+ * count a block without data records, so an empty one gets an undefined
+ * point ("NaN NaN") to keep the numbering; empty[] records which they are
+ * (gnuplot refuses to plot a block with no valid point).
  */
 static int write_data(const struct regress_result *r, FILE *f, bool empty[][3])
 {
@@ -94,7 +95,7 @@ static int write_data(const struct regress_result *r, FILE *f, bool empty[][3])
 				fprintf(f, "%.4f %.6f\n", b->cell + jitter(i), t);
 				empty[s][kind] = false;
 			}
-			fputs("\n\n", f);
+			fputs(empty[s][kind] ? "NaN NaN\n\n\n" : "\n\n", f);
 		}
 		empty[s][2] = true;
 		fprintf(f, "# %s medians\n", st);
@@ -109,7 +110,7 @@ static int write_data(const struct regress_result *r, FILE *f, bool empty[][3])
 			empty[s][2] &= n == 0;
 			free(v);
 		}
-		fputs("\n\n", f);
+		fputs(empty[s][2] ? "NaN NaN\n\n\n" : "\n\n", f);
 	}
 	return ferror(f) ? -EIO : 0;
 }
@@ -123,7 +124,7 @@ static void write_script(const struct regress_result *r, FILE *f, bool empty[][3
 		"with points pt 5 ps 1.4 lc rgb '#202020' title 'median (pass)'",
 	};
 
-	fprintf(f, "set terminal svg size 900,360 dynamic font 'sans,11'\n"
+	fprintf(f, "set terminal svg size 900,360 dynamic noenhanced font 'sans,11'\n"
 		"set ylabel 'seconds since VM start'\nset grid ytics\nset key outside right\n"
 		"set xrange [-0.5:%d.5]\nset yrange [0:*]\nset xtics (", r->ncells - 1);
 	/* Cells are labelled by number (the HTML maps #n to the cell id):

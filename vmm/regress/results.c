@@ -134,7 +134,8 @@ int regress_json_write(const struct regress_result *r, const char *path)
 	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
 		tmp = NULL;
 		err = -ENOMEM;
-	} else if (json_dump_file(o, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))) {
+	} else if ((errno = 0, json_dump_file(o, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+						  JSON_REAL_PRECISION(9)))) {
 		err = errno ? -errno : -EIO;
 		unlink(tmp);
 	} else if (rename(tmp, path)) {

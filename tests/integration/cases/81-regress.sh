@@ -1,4 +1,4 @@
-# `hvmm regress` end to end (docs/regress.md section 5): the injected VMBus
+# `hvmm regress` end to end (docs/regress.md section 9): the injected VMBus
 # bugs are diagnosed while they happen, a clean matrix passes.
 # Sourced by tests/integration/run; each file appends its cases to all_cases.
 # The lab has one L1 CPU: every run here uses --jobs 1.
