@@ -456,7 +456,7 @@ int regress_main(int argc, char **argv)
 		if (ret != HVMM_EXIT_USAGE) {
 			int fin = regress_finish(&r, &o.outputs, stderr);
 
-			ret = ret ? ret : fin;
+			ret = fin > ret ? fin : ret; /* 2 (an output failed) wins */
 		}
 	}
 	free(plan);
