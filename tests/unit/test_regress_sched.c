@@ -16,9 +16,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <signal.h>
+#include <stdint.h>
 
 #include "regress/runner.h"
 #include "unit.h"
+#include "util.h"
 
 static char fake[PATH_MAX], dir[PATH_MAX];
 
@@ -178,6 +181,39 @@ START_TEST(a_missing_binary_is_a_vmm_error_not_a_hang)
 }
 END_TEST
 
+START_TEST(sigint_ends_the_run_cleanly)
+{
+	/* Two boots stuck before VMBus (timeout 30 s), one pass finished first. */
+	static const char *const args[] = {
+		"--matrix", "cpus=1,8", "--runs", "1", "--jobs", "2", "--timeout", "30",
+		"--seed", "0", "--", NULL,
+	};
+	struct regress_result r = { 0 };
+	char json[PATH_MAX + 8], err[256];
+	int fds = count_fds();
+	uint64_t t0 = monotonic_ms();
+	pid_t killer = fork();
+
+	ck_assert_int_ge(killer, 0);
+	if (!killer) {
+		sleep(3);
+		kill(getppid(), SIGINT);
+		_exit(0);
+	}
+	ck_assert_int_eq(run(args), 1);
+	ck_assert_int_eq(waitpid(killer, NULL, 0), killer);
+	ck_assert_msg(monotonic_ms() - t0 < 10000, "took %llu ms",
+		      (unsigned long long)(monotonic_ms() - t0));
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1); /* the stuck child was reaped */
+	snprintf(json, sizeof(json), "%s/r.json", dir);
+	ck_assert_msg(!regress_json_read(json, &r, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(r.nboots, 1); /* the finished boot, written */
+	ck_assert_int_eq(r.boots[0].verdict, RV_PASS);
+	regress_result_free(&r);
+}
+END_TEST
+
 START_TEST(usage_errors_exit_2)
 {
 	static const char *const bad[][4] = {
@@ -220,6 +256,7 @@ static Suite *regress_sched_suite(void)
 	tcase_add_test(tc, every_story_gets_its_verdict);
 	tcase_add_test(tc, until_fail_and_shards_limit_the_boots);
 	tcase_add_test(tc, a_missing_binary_is_a_vmm_error_not_a_hang);
+	tcase_add_test(tc, sigint_ends_the_run_cleanly);
 	tcase_add_test(tc, usage_errors_exit_2);
 	tcase_add_test(tc, config_file_errors_name_the_line);
 	suite_add_tcase(s, tc);
