@@ -110,7 +110,7 @@ unit-san: deps
 # (Dekker-style index/mask checks), which never race; its data copies are
 # ordered by acquire/release on the indices, which TSan does model.
 TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg \
-	test_flash test_pci test_vblk test_hv_vsm
+	test_flash test_pci test_vblk test_hv_vsm test_events
 TSAN_CFLAGS := -O1 -g -fsanitize=thread \
 	$(shell $(CC) -Werror -Wno-tsan -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-tsan)
 unit-tsan: deps
@@ -122,7 +122,12 @@ unit-tsan: deps
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
 	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
 	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf $(O)/payloads/vtl.elf
-payloads: $(PAYLOADS)
+payloads: $(PAYLOADS) $(O)/tools/jsonflat
+
+# The integration cases' JSON checker (tests/integration/jsonflat.c).
+$(O)/tools/jsonflat: tests/integration/jsonflat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< -ljansson
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
 # plain ELF64, one that triple-faults, one that floods COM1 forever.
