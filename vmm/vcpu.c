@@ -47,6 +47,15 @@ static vcpu_exit_fn exit_handlers[VCPU_EXIT_REASONS];
  * of KVM_RUN wait instead of re-entering. One VM per process.
  */
 static pthread_rwlock_t run_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+/*
+ * Pauses requested and not yet resumed (vcpu_pause_all_timeout): a
+ * kicked vCPU waits here instead of re-entering KVM_RUN, so that it
+ * cannot take the read lock again between two rounds of kicks (under a
+ * slow, nested KVM a round can end before every vCPU has left KVM_RUN).
+ */
+static unsigned int pause_req;
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pause_cond = PTHREAD_COND_INITIALIZER;
 
 int vcpu_set_exit_handler(uint32_t reason, vcpu_exit_fn fn)
 {
@@ -419,6 +428,26 @@ static void vcpu_boot_delay(struct vcpu *vcpu)
 		usleep((useconds_t)MIN(10000ULL, (end - monotonic_ms()) * 1000ULL));
 }
 
+/* Before each KVM_RUN: wait while a pause is requested (see pause_req). */
+static void vcpu_pause_point(void)
+{
+	if (!__atomic_load_n(&pause_req, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&pause_lock);
+	while (pause_req)
+		pthread_cond_wait(&pause_cond, &pause_lock);
+	pthread_mutex_unlock(&pause_lock);
+}
+
+static void pause_req_add(int delta)
+{
+	pthread_mutex_lock(&pause_lock);
+	__atomic_store_n(&pause_req, pause_req + (unsigned int)delta, __ATOMIC_RELEASE);
+	if (!pause_req)
+		pthread_cond_broadcast(&pause_cond);
+	pthread_mutex_unlock(&pause_lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -443,6 +472,7 @@ static void *vcpu_thread(void *arg)
 			entered = true;
 			events_vcpu_entry(vcpu->id);
 		}
+		vcpu_pause_point();
 		pthread_rwlock_rdlock(&run_lock);
 		ret = ioctl(vcpu->fd, KVM_RUN, 0);
 		err = errno;
@@ -494,12 +524,14 @@ int vcpu_pause_all_timeout(struct vm *vm, unsigned int timeout_ms)
 	int ret;
 
 	/*
-	 * Kicked vCPUs leave KVM_RUN and then wait at the (writer-preferring)
-	 * lock. One kick is not enough: a vCPU that took its EINTR before
-	 * this thread waited on the lock clears immediate_exit, takes the
-	 * read lock again and may sit in KVM_RUN (an idle guest halts there)
-	 * for good. So kick again each round until the write lock is ours.
+	 * Kicked vCPUs leave KVM_RUN and then wait at the pause point (and
+	 * the writer-preferring lock). One kick is not enough: a vCPU that
+	 * took its EINTR before pause_req was visible clears immediate_exit
+	 * and may enter KVM_RUN again and sit there (an idle guest halts
+	 * there) for good. So kick again each round until the write lock is
+	 * ours.
 	 */
+	pause_req_add(1);
 	for (;;) {
 		struct timespec ts = timespec_after_ms(CLOCK_REALTIME, VCPU_PAUSE_ROUND_MS);
 
@@ -508,10 +540,10 @@ int vcpu_pause_all_timeout(struct vm *vm, unsigned int timeout_ms)
 		ret = pthread_rwlock_timedwrlock(&run_lock, &ts);
 		if (!ret)
 			return 0;
-		if (ret != ETIMEDOUT)
-			return -ret;
-		if (monotonic_ms() >= deadline)
-			return -ETIMEDOUT;
+		if (ret != ETIMEDOUT || monotonic_ms() >= deadline) {
+			pause_req_add(-1);
+			return ret == ETIMEDOUT ? -ETIMEDOUT : -ret;
+		}
 	}
 }
 
@@ -525,6 +557,7 @@ void vcpu_pause_all(struct vm *vm)
 void vcpu_resume_all(struct vm *vm)
 {
 	pthread_rwlock_unlock(&run_lock);
+	pause_req_add(-1);
 }
 
 void vcpu_join(struct vcpu *vcpu)
