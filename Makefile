@@ -193,6 +193,7 @@ check: deps
 		$(MAKE) --no-print-directory unit || rc=1; \
 		$(MAKE) --no-print-directory unit-san || rc=1; \
 		$(MAKE) --no-print-directory unit-tsan || rc=1; \
+		$(MAKE) --no-print-directory report-check || rc=1; \
 		$(MAKE) --no-print-directory integration || rc=1; \
 		scripts/check-summary "$$HVMM_CHECK_SUMMARY" || rc=1; \
 		exit $$rc
@@ -201,12 +202,8 @@ check: deps
 # JSON, JUnit (xmllint against tests/unit/junit.xsd) and an HTML report
 # checked in headless chromium (scripts/report-check).
 .PHONY: report-check
-$(O)/tests/regress-merge: tests/report/merge_main.c $(O)/libhvmm.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(O)/libhvmm.a $(LIBS)
-report-check: deps
-	@$(MAKE) --no-print-directory $(O)/tests/regress-merge
-	@O=$(O) tests/report/run
+report-check: deps hvmm
+	@tests/report/run
 
 # The 20-cycle VMBus boot-and-shutdown soak (issue 4's acceptance run).
 soak: deps hvmm payloads
