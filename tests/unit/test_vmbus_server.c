@@ -625,6 +625,53 @@ START_TEST(late_event_port_loses_first_signal)
 }
 END_TEST
 
+/*
+ * The ring statistics behind `status --json` (chan_stats.c): host data
+ * waiting since a time and signalled; the guest's read seen; the host's
+ * read of guest data stamped. A closed channel shows no ring.
+ */
+START_TEST(chan_stats_track_ring)
+{
+	struct vmbus_chan_status cs;
+	struct vmbus_channel *ch = G.rec[0].ch;
+	uint64_t t0 = monotonic_ns(), deadline;
+	uint8_t buf[512];
+
+	vmbus_chan_status(ch, &cs);
+	ck_assert_str_eq(cs.name, "rec");
+	ck_assert_str_eq(cs.state, "closed");
+	ck_assert(!cs.open);
+	connect_guest();
+	gpadl_ok(1);
+	open_ok(1, 1);
+	/* The device said "hello" at open: unread, stamped, signalled. */
+	vmbus_chan_status(ch, &cs);
+	ck_assert_str_eq(cs.state, "open");
+	ck_assert_uint_gt(cs.h2g.unread, 0);
+	ck_assert_uint_ge(cs.h2g.unread_since, t0);
+	ck_assert_uint_ge(cs.h2g.signals, 1);
+	ck_assert_uint_eq(cs.h2g.guest_read, 0);
+	ck_assert(!cs.h2g.guest_mask);
+	ck_assert_uint_eq(cs.g2h.unread, 0);
+	ck_assert_uint_eq(cs.g2h.host_read, 0);
+	/* The guest reads it: nothing unread, its read seen. */
+	fg_ring_views(&G, 1);
+	ck_assert_int_gt(fg_ring_read(&G, 1, buf, sizeof(buf)), 0);
+	vmbus_chan_status(ch, &cs);
+	ck_assert_uint_eq(cs.h2g.unread, 0);
+	ck_assert_uint_eq(cs.h2g.unread_since, 0);
+	ck_assert_uint_ge(cs.h2g.guest_read, t0);
+	/* The guest writes: the device reads (and echoes) it. */
+	ck_assert_int_eq(fg_ring_write(&G, 1, "ping0000", 8, true), 0);
+	deadline = monotonic_ms() + FG_TIMEOUT_MS;
+	do {
+		vmbus_chan_status(ch, &cs);
+	} while (!cs.g2h.host_read && monotonic_ms() < deadline && !usleep(1000));
+	ck_assert_uint_ge(cs.g2h.host_read, t0);
+	ck_assert_uint_eq(cs.g2h.unread, 0);
+}
+END_TEST
+
 static Suite *vmbus_server_suite(void)
 {
 	Suite *s = suite_create("vmbus_server");
@@ -639,6 +686,7 @@ static Suite *vmbus_server_suite(void)
 	tcase_add_test(tc, corrupt_ring_stops_channel);
 	tcase_add_test(tc, negotiate_retried_after_full_ring);
 	tcase_add_test(tc, start_fails_halfway);
+	tcase_add_test(tc, chan_stats_track_ring);
 	tcase_add_loop_test(tc, late_event_port_loses_first_signal, 0, 20);
 	suite_add_tcase(s, tc);
 	return s;
