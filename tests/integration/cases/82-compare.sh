@@ -33,5 +33,14 @@ case_regress_compare() {
 		grep -q "FLAG default exit: .*slower" "$OUT/$name.out"
 	# regress_run resets ok per run: the case fails if any run failed.
 	[ "$ok" = 1 ] && [ "$all_ok" = 1 ] || ok=0
+	# finish reports under the case's name, with the three runs' output.
+	local r
+	for r in base same slow; do
+		sed "s/^/$r: /" "$OUT/regress_compare_$r.out"
+	done >"$OUT/regress_compare.out"
+	for r in base same slow; do
+		sed "s/^/$r: /" "$OUT/regress_compare_$r.err"
+	done >"$OUT/regress_compare.err"
+	name=regress_compare
 	finish
 }
