@@ -413,6 +413,7 @@ static int cmd_D(struct gdb_session *s, const char *arg)
 	if (*arg && *arg != ';')
 		return -EINVAL;
 	leave(s);
+	s->ops->detach(s->t);
 	gdb_reply(s, "OK");
 	s->done = true;
 	return 0;
