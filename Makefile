@@ -122,6 +122,7 @@ unit-tsan: deps
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
 	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
 	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf $(O)/payloads/vtl.elf
+PAYLOADS += $(O)/payloads/gdbtest.elf
 payloads: $(PAYLOADS)
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
@@ -169,6 +170,17 @@ $(O)/guest/vtl/%.o: tests/guest/vtl/% $(wildcard tests/guest/vtl/*.h) $(GUEST_LI
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Itests/guest/vtl -c -o $@ $<
 $(O)/payloads/vtl.elf: $(VTL_OBJS) $(GUEST_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -o $@ $^
+
+# The gdbstub test guest (docs/gdbstub.md): symbols to break, watch and
+# step on for the scripted gdb sessions.
+GDBTEST_SRCS := $(sort $(wildcard tests/guest/gdb/*.c tests/guest/gdb/*.S))
+GDBTEST_OBJS := $(GDBTEST_SRCS:tests/guest/gdb/%=$(O)/guest/gdb/%.o)
+$(O)/guest/gdb/%.o: tests/guest/gdb/% $(GUEST_LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+$(O)/payloads/gdbtest.elf: $(GDBTEST_OBJS) $(GUEST_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(GUEST_LD) -o $@ $^
 
