@@ -14,27 +14,30 @@
 #include "gdb_fake.h"
 #include "unit.h"
 
+/* Not every runner uses every helper. */
+#define TEST_FN static __attribute__((unused))
+
 static struct fake F;
 static struct gdb_session *S;
 static struct rsp_parser reply_parser;
 static size_t reply_len;
 static int input_rc;
 
-static void setup(void)
+TEST_FN void setup(void)
 {
 	fake_init(&F, 2);
 	S = gdb_session_new(&fake_ops, &F);
 	ck_assert_ptr_nonnull(S);
 }
 
-static void teardown(void)
+TEST_FN void teardown(void)
 {
 	gdb_session_free(S);
 	S = NULL;
 }
 
 /* The first reply packet in tx[from..]; NULL if none. */
-static const char *decode_from(size_t from)
+TEST_FN const char *decode_from(size_t from)
 {
 	size_t i;
 
@@ -48,7 +51,7 @@ static const char *decode_from(size_t from)
 }
 
 /* Feed raw bytes; the reply packet they caused (or NULL). */
-static const char *feed_raw(const void *bytes, size_t n)
+TEST_FN const char *feed_raw(const void *bytes, size_t n)
 {
 	size_t from = F.tx_len;
 
@@ -56,7 +59,7 @@ static const char *feed_raw(const void *bytes, size_t n)
 	return decode_from(from);
 }
 
-static const char *ask_n(const void *pkt, size_t len)
+TEST_FN const char *ask_n(const void *pkt, size_t len)
 {
 	char *frame = malloc(RSP_FRAME_MAX(len));
 	const char *r;
@@ -70,7 +73,7 @@ static const char *ask_n(const void *pkt, size_t len)
 	return r;
 }
 
-static const char *ask(const char *pkt)
+TEST_FN const char *ask(const char *pkt)
 {
 	return ask_n(pkt, strlen(pkt));
 }
