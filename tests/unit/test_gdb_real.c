@@ -115,7 +115,7 @@ START_TEST(real_gdb_session)
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
 	char out_path[] = "/tmp/hvmm-gdb-real-XXXXXX", target[64];
-	char *argv[3 + 2 * (sizeof(script) / sizeof(script[0]))];
+	char *argv[3 + 2 * (sizeof(script) / sizeof(script[0])) + 1];
 	struct gdb_target_ops ops = fake_ops;
 	struct pollfd pfd;
 	time_t end = time(NULL) + 40;
