@@ -360,6 +360,38 @@ START_TEST(detach_and_kill)
 }
 END_TEST
 
+START_TEST(hangup_and_exit)
+{
+	uint8_t orig = F.ram[0x2000];
+
+	ASK_EQ("Z0,2000,1", "OK");
+	ASK_EQ("Z2,3000,4", "OK");
+	ck_assert_ptr_null(ask("c"));
+	/* gdb vanishes while the VM runs: everything is undone. */
+	gdb_session_hangup(S);
+	ck_assert_uint_eq(F.ram[0x2000], orig);
+	ck_assert_uint_eq(F.dbg.dr7, 0);
+	ck_assert(!F.dbg.sw_bp);
+	ck_assert_uint_eq(F.n_detach, 1);
+	ck_assert(!gdb_session_running(S));
+	gdb_session_hangup(S);
+	ck_assert_uint_eq(F.n_detach, 1);
+	ck_assert_int_eq(gdb_session_input(S, (const uint8_t *)"$qC#b4", 6), 1);
+	/* A second gdb gets a fresh session; the VM ending ends it. */
+	gdb_session_free(S);
+	S = gdb_session_new(&fake_ops, &F);
+	ASK_EQ("qC", "QC1");
+	ck_assert_ptr_null(ask("c"));
+	{
+		size_t from = F.tx_len;
+
+		gdb_session_stopped(S, &(struct gdb_stop){ .reason = GDB_STOP_EXITED, .signal = 3 });
+		ck_assert_str_eq(decode_from(from), "W03");
+	}
+	ck_assert_int_eq(gdb_session_input(S, (const uint8_t *)"$qC#b4", 6), 1);
+}
+END_TEST
+
 static Suite *gdb_cmd_suite(void)
 {
 	Suite *s = suite_create("gdb_cmd");
@@ -379,6 +411,7 @@ static Suite *gdb_cmd_suite(void)
 	tcase_add_test(tc, memory_map_xml);
 	tcase_add_test(tc, monitor);
 	tcase_add_test(tc, detach_and_kill);
+	tcase_add_test(tc, hangup_and_exit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -123,8 +123,16 @@ void gdb_session_free(struct gdb_session *s);
  * (the connection should be closed), or -errno from tx. */
 int gdb_session_input(struct gdb_session *s, const uint8_t *buf, size_t len);
 
-/* Every vCPU is stopped; send the stop reply if gdb waits for one. */
+/* Every vCPU is stopped; send the stop reply if gdb waits for one.
+ * GDB_STOP_EXITED ends the session (gdb_session_input then returns 1). */
 int gdb_session_stopped(struct gdb_session *s, const struct gdb_stop *stop);
+
+/*
+ * The connection broke without D or k: put the int3 bytes back, clear
+ * the debug registers (set_debug) and call ops->detach so the VM runs on
+ * and a later gdb can attach with a new session. No-op after D/k.
+ */
+void gdb_session_hangup(struct gdb_session *s);
 
 /* True while the VM runs on gdb's behalf (after c/s/vCont). */
 bool gdb_session_running(const struct gdb_session *s);

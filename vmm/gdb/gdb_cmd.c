@@ -133,6 +133,8 @@ static int send_reply(struct gdb_session *s)
 	return send_raw(s, s->frame, (size_t)s->frame_len);
 }
 
+static void leave(struct gdb_session *s);
+
 /* ---- stop replies ----------------------------------------------------------- */
 
 int gdb_stop_format(const struct gdb_stop *st, char *buf, size_t cap)
@@ -190,7 +192,19 @@ int gdb_session_stopped(struct gdb_session *s, const struct gdb_stop *stop)
 	/* gdb reads registers of the thread that stopped. */
 	s->g_vcpu = st.vcpu;
 	reply_stop(s, &st);
+	if (st.reason == GDB_STOP_EXITED)
+		s->done = true; /* gdb forgets the process after W */
 	return send_reply(s);
+}
+
+void gdb_session_hangup(struct gdb_session *s)
+{
+	if (s->done)
+		return;
+	leave(s);
+	s->ops->detach(s->t);
+	s->done = true;
+	s->running = false;
 }
 
 bool gdb_session_running(const struct gdb_session *s)
