@@ -305,6 +305,34 @@ START_TEST(target_xml)
 }
 END_TEST
 
+/* CR0.PE clear when gdb reads target.xml: i8086 and the 32-bit layout. */
+START_TEST(real_mode_layout)
+{
+	const char *r;
+
+	F.regs[0].cr0 = 0x60000010;
+	F.regs[0].gpr[2] = 0xaabbccdd11223344ULL; /* rcx -> ecx is register 1 */
+	r = ask("qXfer:features:read:target.xml:0,3fff");
+	ck_assert_ptr_nonnull(strstr(r, "<architecture>i8086</architecture><osabi>none</osabi>"));
+	ck_assert_ptr_nonnull(strstr(r, "<reg name=\"eip\" bitsize=\"32\" type=\"code_ptr\" regnum=\"8\""));
+	ck_assert_ptr_null(strstr(r, "k_gs_base"));
+	r = ask("g");
+	ck_assert_uint_eq(strlen(r), 2 * 364);
+	ck_assert_mem_eq(r + 8, "44332211", 8);
+	ASK_EQ("p1", "44332211");
+	ASK_EQ("P1=78563412", "OK");
+	/* The upper half survives a 32-bit write. */
+	ck_assert_uint_eq(F.regs[0].gpr[2], 0xaabbccdd12345678ULL);
+	ASK_ERR("p48");
+	/* A later read of the rest of the document keeps the choice. */
+	F.regs[0].cr0 |= 1;
+	r = ask("qXfer:features:read:target.xml:10,20");
+	ck_assert_ptr_nonnull(r);
+	r = ask("g");
+	ck_assert_uint_eq(strlen(r), 2 * 364);
+}
+END_TEST
+
 START_TEST(memory_map_xml)
 {
 	const char *r = ask("qXfer:memory-map:read::0,4000");
@@ -408,6 +436,7 @@ static Suite *gdb_cmd_suite(void)
 	tcase_add_test(tc, vcont);
 	tcase_add_test(tc, stop_format);
 	tcase_add_test(tc, target_xml);
+	tcase_add_test(tc, real_mode_layout);
 	tcase_add_test(tc, memory_map_xml);
 	tcase_add_test(tc, monitor);
 	tcase_add_test(tc, detach_and_kill);

@@ -75,7 +75,7 @@ static void vm_run(void)
 	gdb_session_stopped(S, &st);
 }
 
-static const char *const script[] = {
+static const char *const script64[] = {
 	"set remotetimeout 10",
 	NULL, /* target remote 127.0.0.1:PORT */
 	"info registers rip",
@@ -110,24 +110,31 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-START_TEST(real_gdb_session)
+/*
+ * Run gdb -batch with `script` (a NULL entry is "target remote" to our
+ * port) against a session on the fake target; the session's last input
+ * result goes to *rc. Returns gdb's output, or NULL if gdb is missing.
+ */
+static char *run_gdb(const char *const *script, size_t n, int *rc)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
 	char out_path[] = "/tmp/hvmm-gdb-real-XXXXXX", target[64];
-	char *argv[3 + 2 * (sizeof(script) / sizeof(script[0])) + 1];
+	const char *argv[3 + 2 * 32 + 1];
 	struct gdb_target_ops ops = fake_ops;
 	struct pollfd pfd;
 	time_t end = time(NULL) + 40;
-	int lfd, ofd, status, argc = 0, rc = 0;
+	int lfd, ofd, status, argc = 0;
 	unsigned int i, port;
 	pid_t pid;
 	char *out;
 
+	*rc = 0;
 	if (system("command -v gdb >/dev/null 2>&1")) {
 		fprintf(stderr, "test_gdb_real: no gdb installed, skipped\n");
-		return;
+		return NULL;
 	}
+	ck_assert_uint_le(n, 32);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(lfd, 0);
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
@@ -140,14 +147,10 @@ START_TEST(real_gdb_session)
 	argv[argc++] = "gdb";
 	argv[argc++] = "-nx";
 	argv[argc++] = "-batch";
-	for (i = 0; i < sizeof(script) / sizeof(script[0]); i++) {
+	snprintf(target, sizeof(target), "target remote 127.0.0.1:%u", port);
+	for (i = 0; i < n; i++) {
 		argv[argc++] = "-ex";
-		if (script[i]) {
-			argv[argc++] = (char *)script[i];
-			continue;
-		}
-		snprintf(target, sizeof(target), "target remote 127.0.0.1:%u", port);
-		argv[argc++] = target;
+		argv[argc++] = script[i] ? script[i] : target;
 	}
 	argv[argc] = NULL;
 	pid = fork();
@@ -155,7 +158,7 @@ START_TEST(real_gdb_session)
 	if (!pid) {
 		dup2(ofd, 1);
 		dup2(ofd, 2);
-		execvp("gdb", argv);
+		execvp("gdb", (char **)argv);
 		_exit(127);
 	}
 
@@ -166,27 +169,40 @@ START_TEST(real_gdb_session)
 	ops.tx = sock_tx;
 	gdb_session_free(S);
 	S = gdb_session_new(&ops, &F);
-	while (rc == 0 && time(NULL) < end) {
+	while (*rc == 0 && time(NULL) < end) {
 		uint8_t buf[4096];
-		ssize_t n;
+		ssize_t k;
 
 		pfd = (struct pollfd){ .fd = sock, .events = POLLIN };
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;
-		n = read(sock, buf, sizeof(buf));
-		if (n <= 0)
+		k = read(sock, buf, sizeof(buf));
+		if (k <= 0)
 			break;
-		rc = gdb_session_input(S, buf, (size_t)n);
+		*rc = gdb_session_input(S, buf, (size_t)k);
 		if (gdb_session_running(S))
 			vm_run();
 	}
 	close(sock);
 	close(lfd);
+	close(ofd);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	out = read_file(out_path);
 	unlink(out_path);
 	if (getenv("HVMM_GDB_REAL_VERBOSE"))
 		fprintf(stderr, "%s", out);
+	return out;
+}
+
+#define SCRIPT_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+START_TEST(real_gdb_session)
+{
+	int rc;
+	char *out = run_gdb(script64, SCRIPT_LEN(script64), &rc);
+
+	if (!out)
+		return;
 	ck_assert_msg(rc == 1, "session did not end with detach; gdb said:\n%s", out);
 	ck_assert_msg(strstr(out, "rip            0x200000") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "$1 = 0x1000") != NULL, "cr3: %s", out);
@@ -205,6 +221,43 @@ START_TEST(real_gdb_session)
 }
 END_TEST
 
+/* Attach at the reset vector: real mode gets the i8086 description. */
+static const char *const script16[] = {
+	NULL,
+	"show architecture",
+	"p/x $eip",
+	"p/x $cs",
+	"p/x $eax",
+	"p/x $cr0",
+	"stepi",
+	"p/x $eip",
+	"detach",
+};
+
+START_TEST(real_gdb_real_mode)
+{
+	int rc;
+	char *out;
+
+	F.regs[0].cr0 = 0x60000010; /* reset value: PE clear */
+	F.regs[0].rip = 0xfff0;
+	F.regs[0].seg[0] = 0xf000;
+	F.regs[0].gpr[0] = 0x1122334455667788ULL;
+	out = run_gdb(script16, SCRIPT_LEN(script16), &rc);
+	if (!out)
+		return;
+	ck_assert_msg(rc == 1, "session did not end with detach; gdb said:\n%s", out);
+	ck_assert_msg(strstr(out, "(currently \"i8086\")") != NULL, "arch: %s", out);
+	ck_assert_msg(strstr(out, "$1 = 0xfff0") != NULL, "eip: %s", out);
+	ck_assert_msg(strstr(out, "$2 = 0xf000") != NULL, "cs: %s", out);
+	ck_assert_msg(strstr(out, "$3 = 0x55667788") != NULL, "eax: %s", out);
+	ck_assert_msg(strstr(out, "$4 = 0x60000010") != NULL, "cr0: %s", out);
+	ck_assert_msg(strstr(out, "$5 = 0xfff2") != NULL, "stepi: %s", out);
+	/* The step wrote nothing back beyond what it changed. */
+	ck_assert_uint_eq(F.regs[0].gpr[0], 0x1122334455667788ULL);
+}
+END_TEST
+
 static Suite *gdb_real_suite(void)
 {
 	Suite *s = suite_create("gdb_real");
@@ -213,6 +266,7 @@ static Suite *gdb_real_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, real_gdb_session);
+	tcase_add_test(tc, real_gdb_real_mode);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -43,6 +43,7 @@ struct gdb_session {
 	struct rsp_parser rx;
 	bool no_ack;
 	bool phys_mode;          /* Qqemu.PhyMemMode:1 */
+	bool regs16;             /* i8086 description and 32-bit layout */
 	bool running;            /* a stop reply is owed */
 	bool done;               /* detached or killed */
 	unsigned int g_vcpu;     /* H g: registers and memory */
@@ -78,8 +79,15 @@ int gdb_regs_g(struct gdb_session *s);
 int gdb_regs_G(struct gdb_session *s, const char *arg);
 int gdb_regs_p(struct gdb_session *s, const char *arg);
 int gdb_regs_P(struct gdb_session *s, const char *arg);
+/*
+ * Pick the register layout for the session from the Hg thread's mode:
+ * i8086 (32-bit i386 layout) if CR0.PE is clear, else x86-64. Called
+ * when gdb starts reading target.xml; the layout then stays for the
+ * session (gdb reads the description once per connection).
+ */
+void gdb_regs_choose(struct gdb_session *s);
 /* target.xml into buf; returns its length. */
-size_t gdb_regs_target_xml(char *buf, size_t cap);
+size_t gdb_regs_target_xml(struct gdb_session *s, char *buf, size_t cap);
 
 /* gdb_mem.c */
 int gdb_mem_read(struct gdb_session *s, unsigned int vcpu, uint64_t addr, void *buf, size_t len);

@@ -65,7 +65,9 @@ static int q_xfer(struct gdb_session *s, const char *arg)
 		doc = malloc(XML_MAX);
 		if (!doc)
 			return -ENOMEM;
-		len = gdb_regs_target_xml(doc, XML_MAX);
+		if (!strncmp(rest, "0,", 2))
+			gdb_regs_choose(s);
+		len = gdb_regs_target_xml(s, doc, XML_MAX);
 	} else if (s->ops->memory_map && has_prefix(arg, "memory-map:read::", &rest)) {
 		doc = malloc(XML_MAX);
 		if (!doc)

@@ -33,7 +33,7 @@ struct reg_desc {
 #define RO(n, field, f, ty) { n, sizeof(((struct gdb_x86_regs *)0)->field), \
 	offsetof(struct gdb_x86_regs, field), f, true, ty }
 
-static const struct reg_desc regs[] = {
+static const struct reg_desc regs64[] = {
 	R("rax", gpr[0], F_CORE, "int64"), R("rbx", gpr[1], F_CORE, "int64"),
 	R("rcx", gpr[2], F_CORE, "int64"), R("rdx", gpr[3], F_CORE, "int64"),
 	R("rsi", gpr[4], F_CORE, "int64"), R("rdi", gpr[5], F_CORE, "int64"),
@@ -72,15 +72,70 @@ static const struct reg_desc regs[] = {
 	RO("dr6", dr6, F_SYS, "int"), RO("dr7", dr7, F_SYS, "int"),
 };
 
-#define NREGS ARRAY_LEN(regs)
+/*
+ * Real mode (CR0.PE clear at attach, e.g. the reset vector): gdb decodes
+ * 16-bit code only with architecture i8086, which takes the 32-bit i386
+ * layout (gdb/features/i386/32bit-core.xml order: eax ecx edx ebx esp
+ * ebp esi edi). The 32-bit registers are the low halves of the same
+ * fields (little endian).
+ */
+#define R4(n, field, f, ty) { n, 4, offsetof(struct gdb_x86_regs, field), f, false, ty }
+#define RO4(n, field, f, ty) { n, 4, offsetof(struct gdb_x86_regs, field), f, true, ty }
+
+static const struct reg_desc regs32[] = {
+	R4("eax", gpr[0], F_CORE, "int32"), R4("ecx", gpr[2], F_CORE, "int32"),
+	R4("edx", gpr[3], F_CORE, "int32"), R4("ebx", gpr[1], F_CORE, "int32"),
+	R4("esp", gpr[7], F_CORE, "data_ptr"), R4("ebp", gpr[6], F_CORE, "data_ptr"),
+	R4("esi", gpr[4], F_CORE, "int32"), R4("edi", gpr[5], F_CORE, "int32"),
+	R4("eip", rip, F_CORE, "code_ptr"), R("eflags", eflags, F_CORE, "i386_eflags"),
+	R("cs", seg[0], F_CORE, "int32"), R("ss", seg[1], F_CORE, "int32"),
+	R("ds", seg[2], F_CORE, "int32"), R("es", seg[3], F_CORE, "int32"),
+	R("fs", seg[4], F_CORE, "int32"), R("gs", seg[5], F_CORE, "int32"),
+	R("st0", st[0], F_CORE, "i387_ext"), R("st1", st[1], F_CORE, "i387_ext"),
+	R("st2", st[2], F_CORE, "i387_ext"), R("st3", st[3], F_CORE, "i387_ext"),
+	R("st4", st[4], F_CORE, "i387_ext"), R("st5", st[5], F_CORE, "i387_ext"),
+	R("st6", st[6], F_CORE, "i387_ext"), R("st7", st[7], F_CORE, "i387_ext"),
+	R("fctrl", fpu[0], F_CORE, "int"), R("fstat", fpu[1], F_CORE, "int"),
+	R("ftag", fpu[2], F_CORE, "int"), R("fiseg", fpu[3], F_CORE, "int"),
+	R("fioff", fpu[4], F_CORE, "int"), R("foseg", fpu[5], F_CORE, "int"),
+	R("fooff", fpu[6], F_CORE, "int"), R("fop", fpu[7], F_CORE, "int"),
+	R("xmm0", xmm[0], F_SSE, "vec128"), R("xmm1", xmm[1], F_SSE, "vec128"),
+	R("xmm2", xmm[2], F_SSE, "vec128"), R("xmm3", xmm[3], F_SSE, "vec128"),
+	R("xmm4", xmm[4], F_SSE, "vec128"), R("xmm5", xmm[5], F_SSE, "vec128"),
+	R("xmm6", xmm[6], F_SSE, "vec128"), R("xmm7", xmm[7], F_SSE, "vec128"),
+	R("mxcsr", mxcsr, F_SSE, "i386_mxcsr"),
+	R4("fs_base", fs_base, F_SEG, "int"), R4("gs_base", gs_base, F_SEG, "int"),
+	R4("cr0", cr0, F_SYS, "int"), R4("cr2", cr2, F_SYS, "int"), R4("cr3", cr3, F_SYS, "int"),
+	R4("cr4", cr4, F_SYS, "int"), R("efer", efer, F_SYS, "int"),
+	RO4("dr0", dr[0], F_SYS, "int"), RO4("dr1", dr[1], F_SYS, "int"),
+	RO4("dr2", dr[2], F_SYS, "int"), RO4("dr3", dr[3], F_SYS, "int"),
+	RO4("dr6", dr6, F_SYS, "int"), RO4("dr7", dr7, F_SYS, "int"),
+};
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static size_t regs_bytes(void)
+struct reg_set {
+	const char *arch;
+	const char *osabi; /* "" or an <osabi> element */
+	const struct reg_desc *r;
+	size_t n;
+};
+
+static const struct reg_set set64 = { "i386:x86-64", "", regs64, ARRAY_LEN(regs64) };
+/* gdb has no GNU/Linux ABI for i8086 and warns unless told "none". */
+static const struct reg_set set16 = { "i8086", "<osabi>none</osabi>", regs32, ARRAY_LEN(regs32) };
+
+static const struct reg_set *cur_set(const struct gdb_session *s)
+{
+	return s->regs16 ? &set16 : &set64;
+}
+
+static size_t regs_bytes(const struct reg_set *rs)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < NREGS; i++)
-		n += regs[i].bytes;
+	for (i = 0; i < rs->n; i++)
+		n += rs->r[i].bytes;
 	return n;
 }
 
@@ -92,31 +147,34 @@ static int read_cur(struct gdb_session *s, struct gdb_x86_regs *r)
 
 int gdb_regs_g(struct gdb_session *s)
 {
+	const struct reg_set *rs = cur_set(s);
 	struct gdb_x86_regs r;
 	size_t i;
 	int err = read_cur(s, &r);
 
 	if (err < 0)
 		return err;
-	for (i = 0; i < NREGS; i++)
-		gdb_reply_hex(s, (const uint8_t *)&r + regs[i].off, regs[i].bytes);
+	for (i = 0; i < rs->n; i++)
+		gdb_reply_hex(s, (const uint8_t *)&r + rs->r[i].off, rs->r[i].bytes);
 	return 0;
 }
 
 /* Values are target byte order (little endian), as gdb sends them. */
 int gdb_regs_G(struct gdb_session *s, const char *arg)
 {
+	const struct reg_set *rs = cur_set(s);
+	const struct reg_desc *regs = rs->r;
 	struct gdb_x86_regs r, in;
 	size_t i;
 	int err;
 
-	if (strlen(arg) != 2 * regs_bytes())
+	if (strlen(arg) != 2 * regs_bytes(rs))
 		return -EINVAL;
 	err = read_cur(s, &r);
 	if (err < 0)
 		return err;
 	in = r;
-	for (i = 0; i < NREGS; i++) {
+	for (i = 0; i < rs->n; i++) {
 		if (!gdb_parse_hex_bytes(arg, 2u * regs[i].bytes, (uint8_t *)&in + regs[i].off))
 			return -EINVAL;
 		arg += 2u * regs[i].bytes;
@@ -130,13 +188,13 @@ int gdb_regs_G(struct gdb_session *s, const char *arg)
 	return 0;
 }
 
-static int parse_regno(const char **p, size_t *n)
+static int parse_regno(const struct reg_set *rs, const char **p, size_t *n)
 {
 	uint64_t v;
 
 	if (!gdb_parse_hex(p, &v))
 		return -EINVAL;
-	if (v >= NREGS)
+	if (v >= rs->n)
 		return -ENOENT;
 	*n = (size_t)v;
 	return 0;
@@ -144,9 +202,10 @@ static int parse_regno(const char **p, size_t *n)
 
 int gdb_regs_p(struct gdb_session *s, const char *arg)
 {
+	const struct reg_desc *regs = cur_set(s)->r;
 	struct gdb_x86_regs r;
 	size_t n;
-	int err = parse_regno(&arg, &n);
+	int err = parse_regno(cur_set(s), &arg, &n);
 
 	if (err < 0 || *arg)
 		return err < 0 ? err : -EINVAL;
@@ -159,10 +218,11 @@ int gdb_regs_p(struct gdb_session *s, const char *arg)
 
 int gdb_regs_P(struct gdb_session *s, const char *arg)
 {
+	const struct reg_desc *regs = cur_set(s)->r;
 	struct gdb_x86_regs r;
 	uint8_t val[16];
 	size_t n;
-	int err = parse_regno(&arg, &n);
+	int err = parse_regno(cur_set(s), &arg, &n);
 
 	if (err < 0 || *arg++ != '=')
 		return err < 0 ? err : -EINVAL;
@@ -236,19 +296,30 @@ static void xml_add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
 		*n += (size_t)k;
 }
 
-size_t gdb_regs_target_xml(char *buf, size_t cap)
+void gdb_regs_choose(struct gdb_session *s)
 {
+	struct gdb_x86_regs r;
+
+	s->regs16 = !read_cur(s, &r) && !(r.cr0 & 1); /* CR0.PE */
+}
+
+size_t gdb_regs_target_xml(struct gdb_session *s, char *buf, size_t cap)
+{
+	const struct reg_set *rs = cur_set(s);
 	size_t i, n = 0;
 	int f;
 
 	xml_add(buf, cap, &n, "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
-			      "<target version=\"1.0\"><architecture>i386:x86-64</architecture>");
+			      "<target version=\"1.0\"><architecture>%s</architecture>%s", rs->arch,
+		rs->osabi);
 	for (f = 0; f < F_NR; f++) {
 		xml_add(buf, cap, &n, "<feature name=\"%s\">%s", feature_name[f],
 			feature_types[f] ? feature_types[f] : "");
-		for (i = 0; i < NREGS; i++) {
-			const struct reg_desc *d = &regs[i];
-			bool fp = !strcmp(d->type, "i387_ext") || (i >= 32 && i < 40);
+		for (i = 0; i < rs->n; i++) {
+			const struct reg_desc *d = &rs->r[i];
+			/* x87 data and control registers: type i387_ext / int in core. */
+			bool fp = d->feature == F_CORE &&
+				  (!strcmp(d->type, "i387_ext") || !strcmp(d->type, "int"));
 
 			if (d->feature != f)
 				continue;
