@@ -362,6 +362,65 @@ START_TEST(monitor)
 }
 END_TEST
 
+/* Decode a hex reply into text. */
+static const char *unhex(const char *r)
+{
+	static char text[4096];
+	size_t n = strlen(r) / 2, i;
+	unsigned int c;
+
+	ck_assert_uint_lt(n, sizeof(text));
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(sscanf(r + 2 * i, "%2x", &c), 1);
+		text[i] = (char)c;
+	}
+	text[n] = 0;
+	return text;
+}
+
+static const char *monitor_cmd(const char *cmd)
+{
+	char pkt[256] = "qRcmd,";
+	unsigned int i;
+
+	for (i = 0; cmd[i]; i++)
+		sprintf(pkt + strlen(pkt), "%02x", (unsigned char)cmd[i]);
+	return unhex(ask(pkt));
+}
+
+START_TEST(monitor_builtins)
+{
+	const char *t;
+
+	ASK_EQ("Z0,2000,1", "OK");
+	ASK_EQ("Z2,601000,8", "OK");
+	ASK_EQ("Z4,601010,4", "OK");
+	t = monitor_cmd("breakpoints");
+	ck_assert_ptr_nonnull(strstr(t, "int3 at 0x2000 (gpa 0x2000"));
+	ck_assert_ptr_nonnull(strstr(t, "dr0: write 0x601000 len 8 (refs 1)\n"));
+	ck_assert_ptr_nonnull(strstr(t, "dr1: access 0x601010 len 4"));
+	ck_assert_ptr_nonnull(strstr(t, "dr3: free\n"));
+	ck_assert_ptr_nonnull(strstr(t, "debug registers: 2 of 4 in use"));
+	t = monitor_cmd("help");
+	ck_assert_ptr_nonnull(strstr(t, "breakpoints"));
+	ck_assert_ptr_nonnull(strstr(t, "vcpus=2")); /* the VMM's part follows */
+	ck_assert_str_eq(monitor_cmd("phys on"), "physical addressing on\n");
+	ASK_EQ("qqemu.PhyMemMode", "1");
+	ck_assert_str_eq(monitor_cmd("phys off"), "physical addressing off\n");
+	/* Without a VMM monitor, other commands get a hint, not silence. */
+	{
+		struct gdb_target_ops ops = fake_ops;
+
+		ops.monitor = NULL;
+		gdb_session_free(S);
+		S = gdb_session_new(&ops, &F);
+		t = monitor_cmd("vmbus");
+		ck_assert_str_eq(t, "unknown command 'vmbus' (try: monitor help)\n");
+		ck_assert_ptr_nonnull(strstr(monitor_cmd("help"), "stub commands"));
+	}
+}
+END_TEST
+
 START_TEST(detach_and_kill)
 {
 	ASK_EQ("Z1,1000,1", "OK");
@@ -439,6 +498,7 @@ static Suite *gdb_cmd_suite(void)
 	tcase_add_test(tc, real_mode_layout);
 	tcase_add_test(tc, memory_map_xml);
 	tcase_add_test(tc, monitor);
+	tcase_add_test(tc, monitor_builtins);
 	tcase_add_test(tc, detach_and_kill);
 	tcase_add_test(tc, hangup_and_exit);
 	suite_add_tcase(s, tc);

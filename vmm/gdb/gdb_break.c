@@ -12,6 +12,7 @@
  * likewise uses the G bits and sets bits 9-10 (GE, reserved 1).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gdb_int.h"
@@ -213,6 +214,41 @@ void gdb_break_unmask(struct gdb_break *b, uint64_t gpa, uint8_t *buf, size_t le
 			buf[e->gpa - gpa] = INT3;
 		}
 	}
+}
+
+void gdb_break_describe(const struct gdb_break *b, char *out, size_t cap)
+{
+	static const char *const kind[] = { [GDB_HW_EXEC] = "exec", [GDB_HW_WRITE] = "write",
+					     [GDB_HW_ACCESS] = "access" };
+	unsigned int i, used = 0;
+	size_t n = 0;
+	int k;
+
+	out[0] = 0;
+	for (i = 0; i < GDB_SW_BPS && n < cap; i++) {
+		const struct gdb_sw_bp *e = &b->sw[i];
+
+		if (!e->refs)
+			continue;
+		k = snprintf(out + n, cap - n, "int3 at %#llx (gpa %#llx, saved %#04x, refs %u)\n",
+			     (unsigned long long)e->gva, (unsigned long long)e->gpa, e->saved, e->refs);
+		n += k > 0 ? (size_t)k : 0;
+	}
+	for (i = 0; i < GDB_HW_SLOTS && n < cap; i++) {
+		const struct gdb_hw_bp *h = &b->hw[i];
+
+		if (h->refs) {
+			used++;
+			k = snprintf(out + n, cap - n, "dr%u: %s %#llx len %u (refs %u)\n", i,
+				     kind[h->type], (unsigned long long)h->addr, h->len, h->refs);
+		} else {
+			k = snprintf(out + n, cap - n, "dr%u: free\n", i);
+		}
+		n += k > 0 ? (size_t)k : 0;
+	}
+	if (n < cap)
+		snprintf(out + n, cap - n, "debug registers: %u of %u in use (hbreak, watch, awatch share them)\n",
+			 used, GDB_HW_SLOTS);
 }
 
 void gdb_break_clear(struct gdb_session *s)

@@ -109,6 +109,8 @@ void gdb_break_debug_state(const struct gdb_break *b, struct gdb_debug_state *d)
 void gdb_break_mask(const struct gdb_break *b, uint64_t gpa, uint8_t *buf, size_t len);
 /* A write over planted bytes: keep the new byte as the saved one, re-plant. */
 void gdb_break_unmask(struct gdb_break *b, uint64_t gpa, uint8_t *buf, size_t len);
+/* `monitor breakpoints`: one line per int3 and per DR slot (NUL-terminated). */
+void gdb_break_describe(const struct gdb_break *b, char *out, size_t cap);
 /* Remove everything (detach/kill): restores guest bytes. */
 void gdb_break_clear(struct gdb_session *s);
 

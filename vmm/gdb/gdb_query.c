@@ -92,6 +92,34 @@ static void q_threads(struct gdb_session *s)
 		gdb_reply_fmt(s, i ? ",%x" : "%x", i + 1);
 }
 
+static const char monitor_help[] =
+	"stub commands:\n"
+	"  help              this text, then the VMM's\n"
+	"  breakpoints       planted int3s and the four debug-register slots\n"
+	"  phys on|off       m/M/X/Z0 addresses physical (= Qqemu.PhyMemMode)\n";
+
+/* Commands the core answers itself; false: not one of them. */
+static bool monitor_builtin(struct gdb_session *s, const char *cmd, char *out, size_t cap, int *err)
+{
+	*err = 0;
+	if (!strcmp(cmd, "breakpoints")) {
+		gdb_break_describe(&s->bp, out, cap);
+	} else if (!strcmp(cmd, "phys on") || !strcmp(cmd, "phys off")) {
+		s->phys_mode = cmd[6] == 'n';
+		snprintf(out, cap, "physical addressing %s\n", s->phys_mode ? "on" : "off");
+	} else if (!strcmp(cmd, "help")) {
+		size_t n;
+
+		snprintf(out, cap, "%s", monitor_help);
+		n = strlen(out);
+		if (s->ops->monitor && n + 1 < cap)
+			*err = s->ops->monitor(s->t, cmd, out + n, cap - n);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* qRcmd,HEX: gdb prints the hex-encoded text we answer. */
 static int q_rcmd(struct gdb_session *s, const char *hex)
 {
@@ -100,8 +128,6 @@ static int q_rcmd(struct gdb_session *s, const char *hex)
 	size_t cap = (gdb_reply_room(s) - 1) / 2;
 	int err;
 
-	if (!s->ops->monitor)
-		return 0;
 	if (n % 2)
 		return -EINVAL;
 	cmd = calloc(1, n / 2 + 1);
@@ -114,7 +140,14 @@ static int q_rcmd(struct gdb_session *s, const char *hex)
 		err = -EINVAL;
 		goto out;
 	}
-	err = s->ops->monitor(s->t, cmd, out, cap + 1);
+	if (!monitor_builtin(s, cmd, out, cap + 1, &err)) {
+		if (!s->ops->monitor) {
+			snprintf(out, cap + 1, "unknown command '%.64s' (try: monitor help)\n", cmd);
+			err = 0;
+		} else {
+			err = s->ops->monitor(s->t, cmd, out, cap + 1);
+		}
+	}
 	if (err < 0)
 		goto out;
 	out[cap] = 0;
