@@ -7,7 +7,9 @@
  * size, the MMIO page is never touched, a detached or killed session
  * stays quiet.
  *
- * Input: byte 0 = vCPU count (1..4) and chunking; then chunks of
+ * Input: byte 0 = vCPU count (1..4), bit 7: translate through page
+ * tables in the fake RAM (gdb_walk.c; gdb's own P/M packets set CR3 and
+ * write the tables) instead of the fixed fake mapping; then chunks of
  * (byte % 64) + 1 bytes; after each chunk a running VM reports a stop
  * whose reason comes from the chunk's length byte.
  */
@@ -60,6 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	ops.tx = fz_tx;
+	if (data[0] & 0x80)
+		ops.translate = fake_walk_translate;
 	fake_init(&fk, 1 + data[0] % 4);
 	finished = 0;
 	s = gdb_session_new(&ops, &fk);

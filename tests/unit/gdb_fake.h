@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gdb/gdb.h"
+#include "gdb/gdb_walk.h"
 
 #define FAKE_RAM 0x10000ULL
 #define FAKE_MMIO FAKE_RAM
@@ -119,6 +120,24 @@ static int fake_translate(void *t, unsigned int vcpu, uint64_t gva, uint64_t *gp
 	if ((*gpa & ~0xfffULL) == 0x3000)
 		*gpa = 0x8000 | (gva & 0xfff);
 	return 0;
+}
+
+/* Translation through page tables in the fake RAM (gdb_walk.c). */
+static int fake_walk_read(void *opaque, uint64_t gpa, unsigned int size, uint64_t *val)
+{
+	*val = 0;
+	return fake_read_phys(opaque, gpa, val, size);
+}
+
+static __attribute__((unused)) int fake_walk_translate(void *t, unsigned int vcpu, uint64_t gva, uint64_t *gpa)
+{
+	struct fake *f = t;
+	struct x86_walk_regs w;
+
+	if (vcpu >= f->vcpus)
+		return -ESRCH;
+	gdb_walk_regs(&f->regs[vcpu], 0, &w);
+	return gdb_walk_translate(&w, gva, fake_walk_read, f, gpa);
 }
 
 static int fake_set_debug(void *t, const struct gdb_debug_state *d)

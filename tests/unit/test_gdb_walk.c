@@ -5,7 +5,6 @@
  * virtual pages to non-contiguous frames; a read across them is stitched
  * page by page, an unmapped page gives an error reply.
  */
-#include "gdb/gdb_walk.h"
 #include "gdb_session.h"
 
 #define VBASE 0x7f0000000000ULL
@@ -13,21 +12,6 @@
 #define PDPT 0xb000
 #define PD 0xc000
 #define PT 0xd000
-
-static int walk_read(void *opaque, uint64_t gpa, unsigned int size, uint64_t *val)
-{
-	*val = 0;
-	return fake_read_phys(opaque, gpa, val, size);
-}
-
-static int walk_translate(void *t, unsigned int vcpu, uint64_t gva, uint64_t *gpa)
-{
-	struct fake *f = t;
-	struct x86_walk_regs w;
-
-	gdb_walk_regs(&f->regs[vcpu], 0, &w);
-	return gdb_walk_translate(&w, gva, walk_read, f, gpa);
-}
 
 static void put64(uint64_t gpa, uint64_t v)
 {
@@ -55,7 +39,7 @@ static void walk_setup(void)
 		F.regs[i].efer = X86_EFER_LME | X86_EFER_LMA;
 	}
 	walk_ops = fake_ops;
-	walk_ops.translate = walk_translate;
+	walk_ops.translate = fake_walk_translate;
 	S = gdb_session_new(&walk_ops, &F);
 	ck_assert_ptr_nonnull(S);
 }
@@ -89,13 +73,13 @@ START_TEST(bad_mode_and_nopaging)
 	/* Long mode without PAE is a mode the CPU refuses. */
 	F.regs[0].cr4 = 0;
 	gdb_walk_regs(&F.regs[0], 0, &w);
-	ck_assert_int_eq(gdb_walk_translate(&w, VBASE, walk_read, &F, &gpa), -EINVAL);
+	ck_assert_int_eq(gdb_walk_translate(&w, VBASE, fake_walk_read, &F, &gpa), -EINVAL);
 	ASK_ERR("m1000,1");
 	/* Paging off (firmware at reset): GVA = GPA. */
 	F.regs[0].cr0 = 0;
 	F.regs[0].efer = 0;
 	gdb_walk_regs(&F.regs[0], 0, &w);
-	ck_assert_int_eq(gdb_walk_translate(&w, 0x1234, walk_read, &F, &gpa), 0);
+	ck_assert_int_eq(gdb_walk_translate(&w, 0x1234, fake_walk_read, &F, &gpa), 0);
 	ck_assert_uint_eq(gpa, 0x1234);
 }
 END_TEST
