@@ -156,9 +156,11 @@ START_TEST(continue_and_stop)
 	ck_assert_uint_eq(F.n_set_debug, 1);
 	ck_assert_int_eq(F.act[0].kind, GDB_RESUME_CONT);
 	ck_assert_int_eq(F.act[1].kind, GDB_RESUME_CONT);
-	/* While running: only Ctrl-C (and queries) are taken. */
+	/* While running: only Ctrl-C (and D/k) are taken; no op touches the VM. */
 	ASK_ERR("g");
 	ASK_ERR("c");
+	ASK_ERR("qXfer:features:read:target.xml:0,100");
+	ASK_ERR("m1000,1");
 	ck_assert_uint_eq(F.n_resume, 1);
 	feed_raw("\x03", 1);
 	ck_assert_uint_eq(F.n_stop_all, 1);

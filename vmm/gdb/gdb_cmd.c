@@ -500,8 +500,8 @@ static int handle_packet(struct gdb_session *s)
 	/* Binary data is only legal in X; everything else is text. */
 	if (pkt[0] != 'X' && memchr(pkt, 0, len))
 		r = -EINVAL;
-	else if (s->running && pkt[0] != 'q' && pkt[0] != 'Q' && pkt[0] != 'D' && pkt[0] != 'k')
-		r = -EBUSY; /* all-stop: nothing but queries while the VM runs */
+	else if (s->running && pkt[0] != 'D' && pkt[0] != 'k')
+		r = -EBUSY; /* all-stop: gdb sends only Ctrl-C while the VM runs */
 	else
 		r = dispatch(s, pkt, len);
 	if (r == NO_REPLY)
