@@ -119,6 +119,10 @@ struct gdb_session;
 struct gdb_session *gdb_session_new(const struct gdb_target_ops *ops, void *target);
 void gdb_session_free(struct gdb_session *s);
 
+/* Send through fn(opaque, ...) instead of ops->tx (the server's socket). */
+void gdb_session_set_tx(struct gdb_session *s, int (*fn)(void *opaque, const void *buf, size_t len),
+			void *opaque);
+
 /* Bytes from gdb (any split). Returns 0, or 1 once gdb detached/killed
  * (the connection should be closed), or -errno from tx. */
 int gdb_session_input(struct gdb_session *s, const uint8_t *buf, size_t len);

@@ -120,7 +120,14 @@ unsigned int gdb_vcpus(const struct gdb_session *s)
 
 static int send_raw(struct gdb_session *s, const void *buf, size_t len)
 {
-	return s->ops->tx(s->t, buf, len);
+	return s->tx(s->tx_opaque, buf, len);
+}
+
+void gdb_session_set_tx(struct gdb_session *s, int (*fn)(void *opaque, const void *buf, size_t len),
+			void *opaque)
+{
+	s->tx = fn;
+	s->tx_opaque = opaque;
 }
 
 static int send_reply(struct gdb_session *s)
@@ -569,6 +576,8 @@ struct gdb_session *gdb_session_new(const struct gdb_target_ops *ops, void *targ
 	}
 	s->ops = ops;
 	s->t = target;
+	s->tx = ops->tx;
+	s->tx_opaque = target;
 	s->c_vcpu = -1;
 	s->reply[0] = 0;
 	s->last = (struct gdb_stop){ .reason = GDB_STOP_SIGNAL, .signal = SIGTRAP_GDB };

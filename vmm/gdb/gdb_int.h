@@ -40,6 +40,8 @@ struct gdb_break {
 struct gdb_session {
 	const struct gdb_target_ops *ops;
 	void *t;
+	int (*tx)(void *opaque, const void *buf, size_t len);
+	void *tx_opaque;
 	struct rsp_parser rx;
 	bool no_ack;
 	bool phys_mode;          /* Qqemu.PhyMemMode:1 */
