@@ -55,6 +55,7 @@ static void *vm_thread(void *arg)
 {
 	for (;;) {
 		struct gdb_stop st = { .reason = GDB_STOP_SIGNAL, .signal = 5 };
+		struct gdb_server *sv;
 		enum vm_cmd c;
 		unsigned int i;
 
@@ -63,12 +64,13 @@ static void *vm_thread(void *arg)
 			pthread_cond_wait(&vm_cond, &vm_lock);
 		c = vm_cmd;
 		vm_cmd = VM_IDLE;
+		sv = srv; /* set under vm_lock by start_server() */
 		pthread_mutex_unlock(&vm_lock);
 		if (c == VM_QUIT)
 			return NULL;
 		if (c == VM_STOP_ALL) {
 			st.signal = 2;
-			gdb_server_report_stop(srv, &st);
+			gdb_server_report_stop(sv, &st);
 			continue;
 		}
 		for (i = 0; i < F.vcpus && F.act[i].kind != GDB_RESUME_STEP; i++)
@@ -76,11 +78,11 @@ static void *vm_thread(void *arg)
 		if (i < F.vcpus) {
 			F.regs[i].rip += 2;
 			st.vcpu = i;
-			gdb_server_report_stop(srv, &st);
+			gdb_server_report_stop(sv, &st);
 		} else if (F.ram[0x2000] == 0xcc) {
 			F.regs[0].rip = 0x2000;
 			st.reason = GDB_STOP_SWBREAK;
-			gdb_server_report_stop(srv, &st);
+			gdb_server_report_stop(sv, &st);
 		} /* else: runs until stop_all */
 	}
 }
@@ -110,6 +112,17 @@ static bool wait_detaches(unsigned int n)
 static pthread_t vm;
 static struct gdb_target_ops vm_ops;
 
+static int start_server(const char *spec, bool stopped)
+{
+	struct gdb_server *sv = NULL;
+	int err = gdb_server_start(spec, &vm_ops, &F, stopped, &sv);
+
+	pthread_mutex_lock(&vm_lock);
+	srv = sv;
+	pthread_mutex_unlock(&vm_lock);
+	return err;
+}
+
 static void server_setup(void)
 {
 	setup();
@@ -124,7 +137,7 @@ static void server_setup(void)
 static void server_teardown(void)
 {
 	gdb_server_stop(srv);
-	srv = NULL;
+	start_server("unix:", true); /* fails: clears srv under the lock */
 	vm_post(VM_QUIT);
 	pthread_join(vm, NULL);
 	teardown();
@@ -212,7 +225,7 @@ START_TEST(addr_parse)
 {
 	static const char *const bad[] = { "", "tcp:", "tcp:host:", "tcp:70000", "tcp:12ab",
 					   "tcp:-1", "udp:1", "unix:", "tcp::1234", "1234",
-					   "tcp:no.such.host.invalid:1" };
+					   "tcp:no.such.host.invalid:1", "tcp: 1", "tcp:1 " };
 	struct gdb_addr a;
 	char longpath[200] = "unix:";
 	unsigned int i;
@@ -221,6 +234,8 @@ START_TEST(addr_parse)
 	ck_assert_int_eq(a.family, AF_INET);
 	ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&a.sa)->sin_port), 1234);
 	/* Loopback unless the host is given. */
+	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&a.sa)->sin_addr.s_addr), INADDR_LOOPBACK);
+	ck_assert_int_eq(gdb_addr_parse("tcp:localhost:7", &a), 0);
 	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&a.sa)->sin_addr.s_addr), INADDR_LOOPBACK);
 	ck_assert_int_eq(gdb_addr_parse("tcp:0.0.0.0:99", &a), 0);
 	ck_assert_uint_eq(((struct sockaddr_in *)&a.sa)->sin_addr.s_addr, 0);
@@ -233,7 +248,7 @@ START_TEST(addr_parse)
 	ck_assert_int_eq(gdb_addr_parse(longpath, &a), -EINVAL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(gdb_addr_parse(bad[i], &a) == -EINVAL, "accepted '%s'", bad[i]);
-	ck_assert_int_eq(gdb_server_start("tcp:x", &vm_ops, &F, true, &srv), -EINVAL);
+	ck_assert_int_eq(start_server("tcp:x", true), -EINVAL);
 	ck_assert_ptr_null(srv);
 }
 END_TEST
@@ -249,7 +264,7 @@ START_TEST(gdb_twice_and_hangup)
 
 	if (system("command -v gdb >/dev/null 2>&1"))
 		return;
-	ck_assert_int_eq(gdb_server_start("tcp:127.0.0.1:0", &vm_ops, &F, true, &srv), 0);
+	ck_assert_int_eq(start_server("tcp:127.0.0.1:0", true), 0);
 	ck_assert_uint_ne(gdb_server_port(srv), 0);
 	out = gdb_batch(first, sizeof(first) / sizeof(first[0]));
 	ck_assert_msg(strstr(out, "Breakpoint 1, 0x0000000000002000") != NULL, "%s", out);
@@ -288,23 +303,23 @@ START_TEST(unix_socket)
 	fd = open(spec + 5, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	ck_assert_int_eq(gdb_server_start(spec, &vm_ops, &F, true, &srv), -EADDRINUSE);
+	ck_assert_int_eq(start_server(spec, true), -EADDRINUSE);
 	ck_assert_int_eq(stat(spec + 5, &st), 0);
 	unlink(spec + 5);
-	ck_assert_int_eq(gdb_server_start(spec, &vm_ops, &F, true, &srv), 0);
+	ck_assert_int_eq(start_server(spec, true), 0);
 	ck_assert_uint_eq(gdb_server_port(srv), 0);
 	fd = connect_to(&a);
 	ck_assert_str_eq(raw_ask(fd, "qC"), "QC1");
 	ck_assert_str_eq(raw_ask(fd, "D"), "OK");
 	close(fd);
 	gdb_server_stop(srv);
-	srv = NULL;
+	start_server("unix:", true); /* fails: clears srv under the lock */
 	ck_assert_int_ne(stat(spec + 5, &st), 0); /* unlinked on stop */
 	/* A stale socket file (nobody listening) is replaced. */
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a.sa, a.len), 0);
 	close(fd);
-	ck_assert_int_eq(gdb_server_start(spec, &vm_ops, &F, true, &srv), 0);
+	ck_assert_int_eq(start_server(spec, true), 0);
 }
 END_TEST
 
@@ -314,7 +329,7 @@ START_TEST(stop_without_gdb)
 	struct gdb_addr a;
 	int fd;
 
-	ck_assert_int_eq(gdb_server_start("tcp:127.0.0.1:0", &vm_ops, &F, false, &srv), 0);
+	ck_assert_int_eq(start_server("tcp:127.0.0.1:0", false), 0);
 	/* The glue parks the VM for a reason while nobody is attached. */
 	gdb_server_report_stop(srv, &st);
 	usleep(100 * 1000);

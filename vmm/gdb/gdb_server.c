@@ -5,7 +5,7 @@
  * over through a mutex-protected slot and an eventfd.
  */
 #include <errno.h>
-#include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -37,10 +37,15 @@ struct gdb_server {
 	bool has_last;
 };
 
+/*
+ * Numeric hosts only (and "localhost"): hvmm links statically, where
+ * getaddrinfo() would need the host's NSS libraries at run time.
+ */
 int gdb_addr_parse(const char *spec, struct gdb_addr *a)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *res;
-	char host[256] = "127.0.0.1";
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&a->sa;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->sa;
+	char host[64] = "127.0.0.1";
 	const char *port, *colon;
 	char *end;
 	unsigned long p;
@@ -70,15 +75,25 @@ int gdb_addr_parse(const char *spec, struct gdb_addr *a)
 	}
 	errno = 0;
 	p = strtoul(port, &end, 10);
-	if (!*port || *end || errno || p > 65535 || *port == '-' || *port == '+')
+	if (*port < '0' || *port > '9' || *end || errno || p > 65535)
 		return -EINVAL;
-	if (getaddrinfo(host, port, &hints, &res) || !res)
-		return -EINVAL;
-	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
-	a->len = res->ai_addrlen;
-	a->family = res->ai_family;
-	freeaddrinfo(res);
-	return 0;
+	if (!strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)p);
+		a->family = AF_INET;
+		a->len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		a->family = AF_INET6;
+		a->len = sizeof(*in6);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static int server_tx(void *opaque, const void *buf, size_t len)

@@ -25,7 +25,8 @@ struct gdb_addr {
 	socklen_t len;
 };
 
-/* "tcp:PORT", "tcp:HOST:PORT", "unix:PATH" -> a bindable address; -EINVAL. */
+/* "tcp:PORT", "tcp:HOST:PORT" (HOST numeric IPv4/IPv6 or localhost),
+ * "unix:PATH" -> a bindable address; -EINVAL. */
 int gdb_addr_parse(const char *spec, struct gdb_addr *a);
 
 struct gdb_server;
