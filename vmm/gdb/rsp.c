@@ -124,11 +124,14 @@ enum rsp_event rsp_feed(struct rsp_parser *p, uint8_t c)
 	case RSP_SUM2:
 		v = hexval(c);
 		if (v < 0) {
-			/* Not a checksum: count the packet as bad and resync. */
+			/* Not a checksum: the packet is bad; a '$' already starts
+			 * the next one (the idle state never reports for '$'). */
 			p->state = RSP_IDLE;
 			p->len = 0;
 			p->buf[0] = 0;
-			return c == '$' ? (rsp_feed(p, c), RSP_EV_BAD_CHECKSUM) : RSP_EV_BAD_CHECKSUM;
+			if (c == '$')
+				rsp_feed(p, c);
+			return RSP_EV_BAD_CHECKSUM;
 		}
 		if (p->state == RSP_SUM1) {
 			p->want = (uint8_t)(v << 4);
