@@ -390,6 +390,44 @@ static const char *monitor_cmd(const char *cmd)
 	return unhex(ask(pkt));
 }
 
+/* A kernel whose image mapping starts at _text = link address + 0x2200000. */
+#define KASLR_TEXT 0xffffffff83200000ULL
+static int kaslr_translate(void *t, unsigned int vcpu, uint64_t gva, uint64_t *gpa)
+{
+	if (gva < KASLR_TEXT || gva >= KASLR_TEXT + (64ULL << 20))
+		return -EFAULT;
+	*gpa = gva - KASLR_TEXT + 0x3200000;
+	return 0;
+}
+
+static int nomap_translate(void *t, unsigned int vcpu, uint64_t gva, uint64_t *gpa)
+{
+	return -EFAULT;
+}
+
+START_TEST(monitor_kaslr)
+{
+	struct gdb_target_ops ops = fake_ops;
+
+	/* The fake maps the whole window from its base: too early to tell. */
+	ck_assert_ptr_nonnull(strstr(monitor_cmd("kaslr"), "not yet trimmed"));
+	ops.translate = kaslr_translate;
+	gdb_session_free(S);
+	S = gdb_session_new(&ops, &F);
+	ck_assert_str_eq(monitor_cmd("kaslr"),
+			 "kernel _text at 0xffffffff83200000 (physical 0x3200000), KASLR offset 0x2200000\n"
+			 "  symbol-file -o 0x2200000 vmlinux\n");
+	ops.translate = nomap_translate;
+	gdb_session_free(S);
+	S = gdb_session_new(&ops, &F);
+	ck_assert_ptr_nonnull(strstr(monitor_cmd("kaslr"), "no kernel mapping"));
+	ops.translate = NULL;
+	gdb_session_free(S);
+	S = gdb_session_new(&ops, &F);
+	ck_assert_ptr_nonnull(strstr(monitor_cmd("kaslr"), "no address translation"));
+}
+END_TEST
+
 START_TEST(monitor_builtins)
 {
 	const char *t;
@@ -501,6 +539,7 @@ static Suite *gdb_cmd_suite(void)
 	tcase_add_test(tc, memory_map_xml);
 	tcase_add_test(tc, monitor);
 	tcase_add_test(tc, monitor_builtins);
+	tcase_add_test(tc, monitor_kaslr);
 	tcase_add_test(tc, detach_and_kill);
 	tcase_add_test(tc, hangup_and_exit);
 	suite_add_tcase(s, tc);

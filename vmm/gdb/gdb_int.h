@@ -116,6 +116,9 @@ void gdb_break_describe(const struct gdb_break *b, char *out, size_t cap);
 /* Remove everything (detach/kill): restores guest bytes. */
 void gdb_break_clear(struct gdb_session *s);
 
+/* gdb_kaslr.c: `monitor kaslr` text (Linux x86-64 kernel text offset). */
+void gdb_kaslr_describe(struct gdb_session *s, char *out, size_t cap);
+
 /* gdb_query.c */
 int gdb_query(struct gdb_session *s, const char *pkt, size_t len);
 int gdb_query_set(struct gdb_session *s, const char *pkt);

@@ -96,7 +96,8 @@ static const char monitor_help[] =
 	"stub commands:\n"
 	"  help              this text, then the VMM's\n"
 	"  breakpoints       planted int3s and the four debug-register slots\n"
-	"  phys on|off       m/M/X/Z0 addresses physical (= Qqemu.PhyMemMode)\n";
+	"  phys on|off       m/M/X/Z0 addresses physical (= Qqemu.PhyMemMode)\n"
+	"  kaslr             a Linux kernel's text offset and the symbol-file line\n";
 
 /* Commands the core answers itself; false: not one of them. */
 static bool monitor_builtin(struct gdb_session *s, const char *cmd, char *out, size_t cap, int *err)
@@ -104,6 +105,8 @@ static bool monitor_builtin(struct gdb_session *s, const char *cmd, char *out, s
 	*err = 0;
 	if (!strcmp(cmd, "breakpoints")) {
 		gdb_break_describe(&s->bp, out, cap);
+	} else if (!strcmp(cmd, "kaslr")) {
+		gdb_kaslr_describe(s, out, cap);
 	} else if (!strcmp(cmd, "phys on") || !strcmp(cmd, "phys off")) {
 		s->phys_mode = cmd[6] == 'n';
 		snprintf(out, cap, "physical addressing %s\n", s->phys_mode ? "on" : "off");
