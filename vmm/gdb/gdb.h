@@ -87,7 +87,8 @@ struct gdb_region {
  * every vCPU is stopped, except stop_all (while running) and tx.
  */
 struct gdb_target_ops {
-	/* Send bytes to gdb; may block the stub thread only. */
+	/* Send bytes to gdb; may block the stub thread only. Unused (may be
+	 * NULL) under gdb_server, which sends through its socket. */
 	int (*tx)(void *t, const void *buf, size_t len);
 	unsigned int (*vcpu_count)(void *t);
 	int (*read_regs)(void *t, unsigned int vcpu, struct gdb_x86_regs *r);
