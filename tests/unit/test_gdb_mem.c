@@ -218,6 +218,41 @@ START_TEST(dr6_to_stop)
 }
 END_TEST
 
+/* The glue's copy of the debug state classifies exits without the session. */
+START_TEST(debug_state_copy)
+{
+	struct gdb_stop st;
+
+	ASK_EQ("Z0,2000,1", "OK");
+	ASK_EQ("Z0,ffffffff80001000,1", "OK");
+	ASK_EQ("Z1,401000,1", "OK");
+	ASK_EQ("Z2,601000,4", "OK");
+	ASK_EQ("Z4,601008,8", "OK");
+	ck_assert_ptr_null(ask("c"));
+	ck_assert_uint_eq(F.dbg.n_sw_bp, 2);
+	ck_assert(gdb_debug_is_sw_bp(&F.dbg, 0x2000));
+	ck_assert(gdb_debug_is_sw_bp(&F.dbg, 0xffffffff80001000ULL));
+	ck_assert(!gdb_debug_is_sw_bp(&F.dbg, 0x2001));
+	ck_assert(gdb_debug_stop_from_dr6(&F.dbg, 1, 0x1, &st));
+	ck_assert_int_eq(st.reason, GDB_STOP_HWBREAK);
+	ck_assert_uint_eq(st.addr, 0x401000);
+	ck_assert(gdb_debug_stop_from_dr6(&F.dbg, 1, 0x2, &st));
+	ck_assert_int_eq(st.reason, GDB_STOP_WATCH);
+	ck_assert_uint_eq(st.addr, 0x601000);
+	ck_assert(gdb_debug_stop_from_dr6(&F.dbg, 1, 0x4, &st));
+	ck_assert_int_eq(st.reason, GDB_STOP_AWATCH);
+	ck_assert_uint_eq(st.vcpu, 1);
+	ck_assert(!gdb_debug_stop_from_dr6(&F.dbg, 1, 0x8, &st));
+	ck_assert(gdb_debug_stop_from_dr6(&F.dbg, 0, 1ULL << 14, &st));
+	ck_assert_int_eq(st.reason, GDB_STOP_SIGNAL);
+	/* Same answers as the session's own view. */
+	ck_assert(gdb_session_sw_bp_at(S, 0x2000));
+	gdb_session_stopped(S, &(struct gdb_stop){ .reason = GDB_STOP_SIGNAL, .signal = 5 });
+	ASK_EQ("z0,2000,1", "OK");
+	ck_assert(!gdb_session_sw_bp_at(S, 0x2000));
+}
+END_TEST
+
 static Suite *gdb_mem_suite(void)
 {
 	Suite *s = suite_create("gdb_mem");
@@ -231,6 +266,7 @@ static Suite *gdb_mem_suite(void)
 	tcase_add_test(tc, sw_breakpoint_table_full);
 	tcase_add_test(tc, hw_slots);
 	tcase_add_test(tc, dr6_to_stop);
+	tcase_add_test(tc, debug_state_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -37,10 +37,18 @@ struct gdb_x86_regs {
 	uint64_t dr[4], dr6, dr7; /* read-only for gdb: the core owns them */
 };
 
-/* Debug state the core wants on every vCPU at the next resume. */
+/*
+ * Debug state the core wants on every vCPU at the next resume. The glue
+ * copies it in set_debug (all vCPUs parked); vCPU threads may then read
+ * their copy to classify their own #BP/#DB exits with the pure
+ * gdb_debug_*() functions below, never touching the session.
+ */
 #define GDB_HW_SLOTS 4
+#define GDB_SW_BPS 64
 struct gdb_debug_state {
 	bool sw_bp;                   /* #BP exits to the VMM (int3 planted) */
+	unsigned int n_sw_bp;
+	uint64_t sw_bp_addr[GDB_SW_BPS]; /* where int3s are planted (gdb's addresses) */
 	uint64_t dr[GDB_HW_SLOTS];    /* DR0-3 linear addresses */
 	uint64_t dr7;                 /* L0-3, R/W and LEN fields; 0 = none */
 };
@@ -142,7 +150,19 @@ void gdb_session_hangup(struct gdb_session *s);
 /* True while the VM runs on gdb's behalf (after c/s/vCont). */
 bool gdb_session_running(const struct gdb_session *s);
 
-/* Glue helpers for exits. */
+/*
+ * Exit classification on the vCPU thread, from its copy of the debug
+ * state. A #BP at `pc` (KVM reports the int3's own linear address) is
+ * gdb's if gdb_debug_is_sw_bp(); else re-inject it (INJECT_BP). A #DB:
+ * gdb_debug_stop_from_dr6() gives the stop (DR slot kind from DR7's R/W
+ * bits: hwbreak / watch / awatch at the slot's address, or a finished
+ * step for DR6.BS); false = the guest's own #DB (INJECT_DB).
+ */
+bool gdb_debug_is_sw_bp(const struct gdb_debug_state *d, uint64_t pc);
+bool gdb_debug_stop_from_dr6(const struct gdb_debug_state *d, unsigned int vcpu, uint64_t dr6,
+			     struct gdb_stop *stop);
+
+/* The same, on the stub thread, from the session's current tables. */
 /* Is gva a planted breakpoint (the #BP is gdb's, not the guest's)? */
 bool gdb_session_sw_bp_at(const struct gdb_session *s, uint64_t gva);
 /* A #DB with this DR6 on vcpu: the stop to report (false: not ours). */

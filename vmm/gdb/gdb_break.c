@@ -177,7 +177,9 @@ void gdb_break_debug_state(const struct gdb_break *b, struct gdb_debug_state *d)
 
 	memset(d, 0, sizeof(*d));
 	for (i = 0; i < GDB_SW_BPS; i++)
-		d->sw_bp |= b->sw[i].refs != 0;
+		if (b->sw[i].refs)
+			d->sw_bp_addr[d->n_sw_bp++] = b->sw[i].gva;
+	d->sw_bp = d->n_sw_bp != 0;
 	for (i = 0; i < GDB_HW_SLOTS; i++) {
 		const struct gdb_hw_bp *h = &b->hw[i];
 
@@ -261,28 +263,50 @@ void gdb_break_clear(struct gdb_session *s)
 	memset(&s->bp, 0, sizeof(s->bp));
 }
 
+bool gdb_debug_is_sw_bp(const struct gdb_debug_state *d, uint64_t pc)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_sw_bp && i < GDB_SW_BPS; i++)
+		if (d->sw_bp_addr[i] == pc)
+			return true;
+	return false;
+}
+
+bool gdb_debug_stop_from_dr6(const struct gdb_debug_state *d, unsigned int vcpu, uint64_t dr6,
+			     struct gdb_stop *st)
+{
+	/* DR7 R/W: 00 execute, 01 write, 10 I/O (never set by us), 11 read/write. */
+	static const enum gdb_stop_reason why[4] = { GDB_STOP_HWBREAK, GDB_STOP_WATCH,
+						     GDB_STOP_SIGNAL, GDB_STOP_AWATCH };
+	unsigned int i;
+
+	*st = (struct gdb_stop){ .reason = GDB_STOP_SIGNAL, .vcpu = vcpu, .signal = 5 };
+	for (i = 0; i < GDB_HW_SLOTS; i++) {
+		unsigned int rw = (unsigned int)(d->dr7 >> (16 + 4 * i)) & 3;
+
+		if (!(dr6 & (1ULL << i)) || !(d->dr7 & (3ULL << (2 * i))) || rw == 2)
+			continue;
+		st->reason = why[rw];
+		st->addr = d->dr[i];
+		return true;
+	}
+	return (dr6 & DR6_BS) != 0; /* single step done */
+}
+
 bool gdb_session_sw_bp_at(const struct gdb_session *s, uint64_t gva)
 {
-	return sw_find((struct gdb_break *)&s->bp, gva) != NULL;
+	struct gdb_debug_state d;
+
+	gdb_break_debug_state(&s->bp, &d);
+	return gdb_debug_is_sw_bp(&d, gva);
 }
 
 bool gdb_session_stop_from_dr6(const struct gdb_session *s, unsigned int vcpu, uint64_t dr6,
 			       struct gdb_stop *st)
 {
-	static const enum gdb_stop_reason why[] = { [GDB_HW_EXEC] = GDB_STOP_HWBREAK,
-						    [GDB_HW_WRITE] = GDB_STOP_WATCH,
-						    [GDB_HW_ACCESS] = GDB_STOP_AWATCH };
-	unsigned int i;
+	struct gdb_debug_state d;
 
-	*st = (struct gdb_stop){ .reason = GDB_STOP_SIGNAL, .vcpu = vcpu, .signal = 5 };
-	for (i = 0; i < GDB_HW_SLOTS; i++) {
-		const struct gdb_hw_bp *h = &s->bp.hw[i];
-
-		if (!(dr6 & (1ULL << i)) || !h->refs)
-			continue;
-		st->reason = why[h->type];
-		st->addr = h->addr;
-		return true;
-	}
-	return (dr6 & DR6_BS) != 0; /* single step done */
+	gdb_break_debug_state(&s->bp, &d);
+	return gdb_debug_stop_from_dr6(&d, vcpu, dr6, st);
 }

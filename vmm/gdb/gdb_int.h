@@ -12,7 +12,6 @@
 #include "rsp.h"
 
 #define GDB_MAX_VCPUS 256
-#define GDB_SW_BPS 64
 
 /* Sizes of the replies we build: a payload never exceeds this. */
 #define GDB_REPLY_MAX RSP_MAX_PACKET
