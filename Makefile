@@ -110,7 +110,7 @@ unit-san: deps
 # (Dekker-style index/mask checks), which never race; its data copies are
 # ordered by acquire/release on the indices, which TSan does model.
 TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg \
-	test_flash test_pci test_vblk test_hv_vsm
+	test_flash test_pci test_vblk test_hv_vsm test_events
 # The gdbstub server: stub thread + a VM thread reporting stops.
 TSAN_UNITS += test_gdb_server
 TSAN_CFLAGS := -O1 -g -fsanitize=thread \
@@ -125,7 +125,12 @@ PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.
 	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
 	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf $(O)/payloads/vtl.elf
 PAYLOADS += $(O)/payloads/gdbtest.elf
-payloads: $(PAYLOADS)
+payloads: $(PAYLOADS) $(O)/tools/jsonflat
+
+# The integration cases' JSON checker (tests/integration/jsonflat.c).
+$(O)/tools/jsonflat: tests/integration/jsonflat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< -ljansson
 
 # Tiny test kernels for the loaders: Multiboot (ELF32 and a.out kludge),
 # plain ELF64, one that triple-faults, one that floods COM1 forever.
@@ -202,6 +207,7 @@ check: deps
 		$(MAKE) --no-print-directory unit || rc=1; \
 		$(MAKE) --no-print-directory unit-san || rc=1; \
 		$(MAKE) --no-print-directory unit-tsan || rc=1; \
+		$(MAKE) --no-print-directory report-check || rc=1; \
 		$(MAKE) --no-print-directory integration || rc=1; \
 		scripts/check-summary "$$HVMM_CHECK_SUMMARY" || rc=1; \
 		exit $$rc
@@ -210,12 +216,8 @@ check: deps
 # JSON, JUnit (xmllint against tests/unit/junit.xsd) and an HTML report
 # checked in headless chromium (scripts/report-check).
 .PHONY: report-check
-$(O)/tests/regress-merge: tests/report/merge_main.c $(O)/libhvmm.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(O)/libhvmm.a $(LIBS)
-report-check: deps
-	@$(MAKE) --no-print-directory $(O)/tests/regress-merge
-	@O=$(O) tests/report/run
+report-check: deps hvmm
+	@tests/report/run
 
 # The 20-cycle VMBus boot-and-shutdown soak (issue 4's acceptance run).
 soak: deps hvmm payloads

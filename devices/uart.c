@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "console_tail.h"
+#include "events.h"
 
 #define UART_RX 0  /* in: receive buffer (DLAB=0) */
 #define UART_TX 0  /* out: transmit holding (DLAB=0) */
@@ -145,6 +146,7 @@ static void uart_tx(struct uart *u, uint8_t c)
 		/* Never waits for the host reader: a full buffer drops, counted. */
 		serial_out_put(&u->out, &c, 1);
 		console_tail_put(c); /* for a guest crash report */
+		events_serial();     /* the first byte only */
 	}
 	u->tx_bytes++;
 	u->thre_pending = true;

@@ -18,6 +18,7 @@ struct fw_cfg_item {
 	uint16_t key;
 	bool writable;
 	char name[FW_CFG_NAME_SIZE];  /* "" for a numbered item */
+	bool read_seen;               /* the read hook was called */
 	uint8_t *data;
 	uint32_t size;
 };
@@ -31,6 +32,7 @@ struct fw_cfg {
 	uint16_t cur_key;             /* the selection */
 	uint32_t cur_off;
 	uint8_t dma_addr[8];          /* big-endian, as the guest wrote it */
+	fw_cfg_read_fn read_hook;     /* first read of each item, or NULL */
 };
 
 static struct fw_cfg_item *item_find(struct fw_cfg *fw, uint16_t key)
@@ -272,12 +274,26 @@ static uint32_t cur_left(struct fw_cfg *fw, struct fw_cfg_item **itp)
 	return it && fw->cur_off < it->size ? it->size - fw->cur_off : 0;
 }
 
+void fw_cfg_set_read_hook(struct fw_cfg *fw, fw_cfg_read_fn fn)
+{
+	fw->read_hook = fn;
+}
+
+static void note_read(struct fw_cfg *fw, struct fw_cfg_item *it)
+{
+	if (it->read_seen || !fw->read_hook)
+		return;
+	it->read_seen = true;
+	fw->read_hook(it->key, it->name);
+}
+
 static uint8_t data_read_byte(struct fw_cfg *fw)
 {
 	struct fw_cfg_item *it;
 
 	if (!cur_left(fw, &it))
 		return 0;
+	note_read(fw, it);
 	return it->data[fw->cur_off++];
 }
 
@@ -310,8 +326,10 @@ static int dma_exec(struct fw_cfg *fw, uint32_t ctl, uint32_t len, uint64_t addr
 	switch (op) {
 	case FW_CFG_DMA_CTL_READ:
 		n = MIN(left, len);
-		if (n)
+		if (n) {
+			note_read(fw, it);
 			memcpy(p, it->data + fw->cur_off, n);
+		}
 		if (len > n)
 			memset(p + n, 0, len - n);
 		fw->cur_off += n;

@@ -117,6 +117,15 @@ struct fw_cfg *fw_cfg_new(const struct guest_mem *mem);
 void fw_cfg_free(struct fw_cfg *fw);
 
 /*
+ * Called once per item, at the guest's first read of its data (port or
+ * DMA), with the fw_cfg lock held (it must not call back into fw_cfg):
+ * `name` is the file name, or "" for a numbered key. For the `fw_cfg`
+ * event (events.h); set before the guest runs.
+ */
+typedef void (*fw_cfg_read_fn)(uint16_t key, const char *name);
+void fw_cfg_set_read_hook(struct fw_cfg *fw, fw_cfg_read_fn fn);
+
+/*
  * Set the numbered item `key` (< FW_CFG_FILE_FIRST, not the signature,
  * id or directory) to a copy of `data`, replacing any previous content.
  * Returns 0, -EINVAL (reserved key or too big), -ENOMEM.

@@ -20,6 +20,7 @@
 
 #include "api_int.h"
 #include "hyperv.h"
+#include "status_json.h"
 #include "uart.h"
 #include "util.h"
 #include "vm.h"
@@ -91,6 +92,22 @@ static void api_status(struct api *api, FILE *out)
 	vm_vmbus_report(vm, out);
 }
 
+static void api_status_json(struct api *api, FILE *out)
+{
+	if (status_json(api->vm, out))
+		fprintf(out, "error: out of memory\n");
+}
+
+static void api_regs(struct api *api, FILE *out)
+{
+	int ret = status_regs(api->vm, out);
+
+	if (ret == -ETIMEDOUT)
+		fprintf(out, "error: the vCPUs did not pause within a second\n");
+	else if (ret)
+		fprintf(out, "error: %s\n", strerror(-ret));
+}
+
 static void api_shutdown(struct api *api, char *args, FILE *out)
 {
 	bool reboot = false, force = false;
@@ -113,7 +130,7 @@ static void api_shutdown(struct api *api, char *args, FILE *out)
 		fprintf(out, "ok\nstopping the VM now\n");
 		return;
 	}
-	ret = vm_guest_shutdown(api->vm, reboot, false);
+	ret = vm_guest_shutdown(api->vm, reboot, false, "ctl");
 	if (ret == -ENODEV)
 		fprintf(out, "error: no shutdown IC (--hyperv off); use shutdown --force\n");
 	else if (ret == -EBUSY)
@@ -206,14 +223,21 @@ static void api_execute(struct api *api, struct api_conn *c)
 	args = line + strcspn(line, " \t");
 	if (*args)
 		*args++ = 0;
-	if (!strcmp(line, "status"))
+	if ((!strcmp(line, "status") && !strcmp(args, "--json")) || !strcmp(line, "status-json"))
+		api_status_json(api, out);
+	else if (!strcmp(line, "status") && *args)
+		fprintf(out, "error: unknown status option '%s' (--json)\n", args);
+	else if (!strcmp(line, "status"))
 		api_status(api, out);
+	else if (!strcmp(line, "regs"))
+		api_regs(api, out);
 	else if (!strcmp(line, "shutdown"))
 		api_shutdown(api, args, out);
 	else if (!strcmp(line, "remove") || !strcmp(line, "add"))
 		api_device(api, args, line[0] == 'a', out);
 	else
-		fprintf(out, "error: unknown command '%s' (status, shutdown, remove, add)\n", line);
+		fprintf(out, "error: unknown command '%s' (status, status-json, regs, shutdown, remove, "
+			"add)\n", line);
 	if (fclose(out) || !reply) {
 		free(reply);
 		api_conn_close(c);

@@ -7,6 +7,11 @@
  * "error: <reason>". Commands:
  *   status                         VM state, serial console, VMBus and
  *                                  per-device state
+ *   status-json (= status --json)  the same for programs: "ok", then one
+ *                                  JSON object on one line (status_json.h,
+ *                                  docs/regress.md section 2)
+ *   regs                           every vCPU's registers (pauses the
+ *                                  vCPUs for a moment; error after 1 s)
  *   shutdown [--reboot] [--force]  ask the guest through the shutdown IC
  *                                  (--force: stop the VM at once instead)
  *   remove DEVICE / add DEVICE     hot-remove or re-offer a VMBus device

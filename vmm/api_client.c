@@ -184,7 +184,7 @@ bool api_reply_ok(const char *reply, size_t len)
 
 static int api_client_usage(void)
 {
-	fprintf(stderr, "usage: hvmm ctl [--timeout SECONDS] SOCKET status |"
+	fprintf(stderr, "usage: hvmm ctl [--timeout SECONDS] SOCKET status [--json] | regs |"
 		" shutdown [--reboot] [--force] | remove DEVICE | add DEVICE\n");
 	return HVMM_EXIT_USAGE;
 }
@@ -218,7 +218,11 @@ int api_client(int argc, char **argv)
 		strcat(cmd, k + 1 < argc ? " " : "\n");
 	}
 	ret = api_request(argv[i], cmd, (unsigned int)timeout_s * 1000, &reply, &reply_len);
-	if (reply_len)
+	ok = !ret && api_reply_ok(reply, reply_len);
+	/* JSON for programs: stdout is the object alone (the status says "ok"). */
+	if (ok && (!strcmp(cmd, "status --json\n") || !strcmp(cmd, "status-json\n")))
+		fwrite(reply + 3, 1, reply_len - 3, stdout);
+	else if (reply_len)
 		fwrite(reply, 1, reply_len, stdout);
 	fflush(stdout);
 	if (ret == -ETIMEDOUT)
@@ -231,7 +235,6 @@ int api_client(int argc, char **argv)
 		fprintf(stderr, "hvmm ctl: %s: reply cut short: %s\n", argv[i], strerror(-ret));
 	else if (!api_reply_ok(reply, reply_len) && strncmp(reply ? reply : "", "error:", 6))
 		fprintf(stderr, "hvmm ctl: %s: malformed reply\n", argv[i]);
-	ok = !ret && api_reply_ok(reply, reply_len);
 	free(reply);
 	if (ret == -ENAMETOOLONG)
 		return HVMM_EXIT_USAGE;

@@ -18,7 +18,7 @@ enum {
 	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV, OPT_DEBUG_INJECT,
 	OPT_SHUTDOWN_GRACE, OPT_API, OPT_FIRMWARE, OPT_UEFI_VARS, OPT_UEFI, OPT_DISK,
-	OPT_ISOLATION, OPT_VSM,
+	OPT_ISOLATION, OPT_VSM, OPT_EVENTS,
 };
 
 static const struct option run_opts[] = {
@@ -42,6 +42,7 @@ static const struct option run_opts[] = {
 	{ "uefi-vars", required_argument, NULL, OPT_UEFI_VARS },
 	{ "uefi", no_argument, NULL, OPT_UEFI },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -53,7 +54,9 @@ void cli_usage(FILE *f)
 	fprintf(f,
 "usage: hvmm run --kernel FILE [options]\n"
 "       hvmm run --uefi | --firmware FILE [--kernel FILE] [options]\n"
-"       hvmm ctl [--timeout S] SOCKET status | shutdown [--reboot] [--force] | remove DEV | add DEV\n"
+"       hvmm ctl [--timeout S] SOCKET status [--json] | regs | shutdown [--reboot] [--force]\n"
+"                | remove DEV | add DEV\n"
+"       hvmm regress [options] [-- hvmm run options...]   (see hvmm regress --help)\n"
 "       hvmm --help | --version\n"
 "\n"
 "Boot a kernel on KVM. FILE may be a Linux bzImage, an ELF kernel (vmlinux\n"
@@ -79,6 +82,7 @@ void cli_usage(FILE *f)
 "                       the shutdown IC and stop it after S seconds (default %d;\n"
 "                       0 = stop at once)\n"
 "  --api unix:PATH      control socket for `hvmm ctl PATH COMMAND`\n"
+"  --events PATH|fd:N   write one JSON line per boot stage (docs/regress.md)\n"
 "  --firmware FILE      UEFI firmware: OVMF_CODE_4M.fd, OVMF_CODE.fd or OVMF.fd\n"
 "                       (not the Secure Boot builds: *.secboot.fd, *.ms.fd)\n"
 "  --uefi-vars FILE     writable UEFI variable store, created from the\n"
@@ -97,6 +101,10 @@ void cli_usage(FILE *f)
 "                       (may be negative) from the host's time\n"
 "                       firmware-payload: map --firmware (and its store)\n"
 "                       but start --kernel directly, not the firmware\n"
+"                       drop-eom: ignore the guest's end-of-message, so a\n"
+"                       VMBus message waiting for a free SynIC slot is lost\n"
+"                       boot-delay=MS: start the boot vCPU MS ms late\n"
+"                       (0..%d)\n"
 "  --stats              print VM-exit statistics at the end\n"
 "  -v, --verbose        more log output (repeat for debug)\n"
 "  -q, --quiet          errors only\n"
@@ -111,7 +119,7 @@ void cli_usage(FILE *f)
 "  6  stopped by SIGINT or SIGTERM\n"
 "  7  the guest panicked and said so through the Hyper-V crash MSRs (its crash\n"
 "     parameters and last console lines are printed)\n",
-		VM_MAX_CPUS, CLI_DEFAULT_SHUTDOWN_GRACE, VM_MAX_DISKS);
+		VM_MAX_CPUS, CLI_DEFAULT_SHUTDOWN_GRACE, VM_MAX_DISKS, CLI_BOOT_DELAY_MAX_MS);
 }
 
 static int cli_err(char *err, size_t errlen, const char *fmt, ...)
@@ -179,9 +187,23 @@ static int cli_debug_inject(const char *arg, struct vm_config *cfg, char *err, s
 		cfg->fw_payload = true;
 		return 0;
 	}
+	if (!strcmp(arg, "drop-eom")) {
+		cfg->drop_eom = true;
+		return 0;
+	}
+	if (!strncmp(arg, "boot-delay=", 11)) {
+		unsigned long ms;
+
+		if (parse_uint(arg + 11, 0, CLI_BOOT_DELAY_MAX_MS, &ms))
+			return cli_err(err, errlen,
+				       "--debug-inject: '%s' wants milliseconds from 0 to %d",
+				       arg, CLI_BOOT_DELAY_MAX_MS);
+		cfg->boot_delay_ms = (unsigned int)ms;
+		return 0;
+	}
 	return cli_err(err, errlen,
-		       "--debug-inject: '%s' is not late-event-port, rtc-offset=SECONDS "
-		       "or firmware-payload", arg);
+		       "--debug-inject: '%s' is not late-event-port, rtc-offset=SECONDS, "
+		       "firmware-payload, drop-eom or boot-delay=MS", arg);
 }
 
 /* --disk paths without their ",readonly": cfg points here (argv stays untouched). */
@@ -249,6 +271,8 @@ static int cli_validate(struct vm_config *cfg, char *err, size_t errlen)
 		return cli_err(err, errlen, "--uefi-vars needs --firmware or --uefi");
 	if (cfg->isolation != ISOLATION_NONE && !cfg->hyperv)
 		return cli_err(err, errlen, "--isolation vbs needs --hyperv on");
+	if (cfg->drop_eom && !cfg->hyperv)
+		return cli_err(err, errlen, "--debug-inject drop-eom needs --hyperv on");
 	if (cfg->vsm && !cfg->hyperv)
 		return cli_err(err, errlen, "--vsm on needs --hyperv on");
 	if (!cfg->kernel && !cfg->firmware)
@@ -369,6 +393,12 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 			cfg->vsm = false;
 		else
 			return cli_err(err, errlen, "--vsm: '%s' is not on or off", arg);
+		break;
+	case OPT_EVENTS:
+		/* Opened by `hvmm run` (events_open); here only the form is checked. */
+		if (!arg[0] || (!strncmp(arg, "fd:", 3) && parse_uint(arg + 3, 0, INT_MAX, &v)))
+			return cli_err(err, errlen, "--events: '%s' is not PATH or fd:N", arg);
+		cfg->events = arg;
 		break;
 	case 'v':
 		if (log_level < LOG_DEBUG)

@@ -17,6 +17,7 @@
 #define CLI_DEFAULT_MEM (512ULL << 20)
 #define CLI_DEFAULT_SHUTDOWN_GRACE 30
 #define CLI_DEFAULT_CMDLINE "console=ttyS0 panic=-1"
+#define CLI_BOOT_DELAY_MAX_MS 60000 /* --debug-inject boot-delay=MS */
 
 enum cli_result {
 	CLI_RUN = 0,   /* cfg is complete; boot it */

@@ -38,6 +38,9 @@ struct vm_config {
 	enum isolation_mode isolation; /* --isolation (needs --hyperv on) */
 	bool late_event_port;    /* --debug-inject late-event-port */
 	int64_t rtc_offset_s;    /* --debug-inject rtc-offset=S: RTC starts S s off */
+	bool drop_eom;           /* --debug-inject drop-eom: the guest's EOMs are ignored */
+	unsigned int boot_delay_ms; /* --debug-inject boot-delay=MS: BSP starts MS later */
+	const char *events;      /* --events PATH or fd:N, or NULL */
 	unsigned int shutdown_grace_s; /* SIGTERM: graceful, then hard stop */
 	const char *api_path;    /* --api unix:PATH, or NULL */
 

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 
 #include "console_tail.h"
+#include "events.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -69,5 +70,6 @@ void hv_crash_report(struct vcpu *vcpu)
 	if (ret != HV_CRASH_NPARAMS)
 		pr_err("vcpu%u: KVM_GET_MSRS for the crash parameters: %s", vcpu->id,
 		       ret < 0 ? strerror(errno) : "refused");
+	events_panic(ret == HV_CRASH_NPARAMS ? p : NULL);
 	hv_crash_print(log_file(), vcpu->id, ret == HV_CRASH_NPARAMS ? p : NULL);
 }

@@ -6,6 +6,8 @@
 
 #include "api.h"
 #include "cli.h"
+#include "events.h"
+#include "regress/regress.h"
 #include "util.h"
 #include "vm.h"
 
@@ -29,7 +31,15 @@ static int cmd_run(int argc, char **argv)
 		pr_err("%s (see hvmm --help)", err);
 		return HVMM_EXIT_USAGE;
 	}
-	return vm_main(&cfg);
+	if (cfg.events && events_open(cfg.events, err, sizeof(err))) {
+		pr_err("%s", err);
+		return HVMM_EXIT_USAGE;
+	}
+	ret = vm_main(&cfg);
+	/* Every VM thread is joined: `exit` is the last line. */
+	events_exit(ret);
+	events_close(EVENTS_FLUSH_MS);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -48,6 +58,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return api_client(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "regress"))
+		return regress_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		cli_usage(stdout);
 		return 0;

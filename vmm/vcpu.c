@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "events.h"
 #include "hv_crash.h"
 #include "hv_vsm.h"
 #include "hv_vsm_mem.h"
@@ -46,6 +47,15 @@ static vcpu_exit_fn exit_handlers[VCPU_EXIT_REASONS];
  * of KVM_RUN wait instead of re-entering. One VM per process.
  */
 static pthread_rwlock_t run_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+/*
+ * Pauses requested and not yet resumed (vcpu_pause_all_timeout): a
+ * kicked vCPU waits here instead of re-entering KVM_RUN, so that it
+ * cannot take the read lock again between two rounds of kicks (under a
+ * slow, nested KVM a round can end before every vCPU has left KVM_RUN).
+ */
+static unsigned int pause_req;
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pause_cond = PTHREAD_COND_INITIALIZER;
 
 int vcpu_set_exit_handler(uint32_t reason, vcpu_exit_fn fn)
 {
@@ -324,6 +334,7 @@ static void vcpu_fault(struct vcpu *vcpu, const char *what)
 	/* Only the first fault dumps, so the registers match the reason. */
 	if (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING) {
 		pr_err("vcpu%u: %s", vcpu->id, what);
+		events_fault(what, vcpu->id);
 		vcpu_dump_regs(vcpu);
 	}
 	vm_request_stop(vm, VM_STOP_FAULT);
@@ -364,6 +375,8 @@ static int vcpu_handle_exit(struct vcpu *vcpu)
 
 	if (run->exit_reason < VCPU_EXIT_REASONS)
 		vcpu->exits[run->exit_reason]++;
+	/* Read by the control socket's status (a guest that is alive moves it). */
+	__atomic_store_n(&vcpu->exits_total, vcpu->exits_total + 1, __ATOMIC_RELAXED);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		return vcpu_handle_io(vcpu);
@@ -397,15 +410,55 @@ static int vcpu_handle_exit(struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * --debug-inject boot-delay=MS: the boot vCPU waits before its first
+ * entry, so every later stage shifts (for the runner's timing
+ * comparisons). A stop request ends the wait early.
+ */
+static void vcpu_boot_delay(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	uint64_t end;
+
+	if (vcpu->id || !vm->cfg->boot_delay_ms)
+		return;
+	end = monotonic_ms() + vm->cfg->boot_delay_ms;
+	while (monotonic_ms() < end &&
+	       __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING)
+		usleep((useconds_t)MIN(10000ULL, (end - monotonic_ms()) * 1000ULL));
+}
+
+/* Before each KVM_RUN: wait while a pause is requested (see pause_req). */
+static void vcpu_pause_point(void)
+{
+	if (!__atomic_load_n(&pause_req, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&pause_lock);
+	while (pause_req)
+		pthread_cond_wait(&pause_cond, &pause_lock);
+	pthread_mutex_unlock(&pause_lock);
+}
+
+static void pause_req_add(int delta)
+{
+	pthread_mutex_lock(&pause_lock);
+	__atomic_store_n(&pause_req, pause_req + (unsigned int)delta, __ATOMIC_RELEASE);
+	if (!pause_req)
+		pthread_cond_broadcast(&pause_cond);
+	pthread_mutex_unlock(&pause_lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
+	bool entered = false;
 	char name[16];
 	int ret, err;
 
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
+	vcpu_boot_delay(vcpu);
 	while (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING) {
 		/*
 		 * --vsm: a StartVirtualProcessor queued for this VP (hv_vsm.h),
@@ -415,6 +468,11 @@ static void *vcpu_thread(void *arg)
 			hv_vsm_vcpu_pending(vcpu_vsm(vcpu), vcpu->id);
 			hv_vsm_mem_pending(vcpu_vsm(vcpu), vcpu->id);
 		}
+		if (!entered) {
+			entered = true;
+			events_vcpu_entry(vcpu->id);
+		}
+		vcpu_pause_point();
 		pthread_rwlock_rdlock(&run_lock);
 		ret = ioctl(vcpu->fd, KVM_RUN, 0);
 		err = errno;
@@ -425,6 +483,7 @@ static void *vcpu_thread(void *arg)
 				continue;
 			}
 			pr_err("vcpu%u: KVM_RUN: %s", vcpu->id, strerror(err));
+			events_fault("KVM_RUN failed", vcpu->id);
 			vm_request_stop(vm, VM_STOP_ERROR);
 			break;
 		}
@@ -455,19 +514,50 @@ void vcpu_kick(struct vcpu *vcpu)
 	pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
 }
 
+/* How long one round of kicks waits for the lock before kicking again. */
+#define VCPU_PAUSE_ROUND_MS 5
+
+int vcpu_pause_all_timeout(struct vm *vm, unsigned int timeout_ms)
+{
+	uint64_t deadline = monotonic_ms() + timeout_ms;
+	unsigned int i;
+	int ret;
+
+	/*
+	 * Kicked vCPUs leave KVM_RUN and then wait at the pause point (and
+	 * the writer-preferring lock). One kick is not enough: a vCPU that
+	 * took its EINTR before pause_req was visible clears immediate_exit
+	 * and may enter KVM_RUN again and sit there (an idle guest halts
+	 * there) for good. So kick again each round until the write lock is
+	 * ours.
+	 */
+	pause_req_add(1);
+	for (;;) {
+		struct timespec ts = timespec_after_ms(CLOCK_REALTIME, VCPU_PAUSE_ROUND_MS);
+
+		for (i = 0; i < vm->ncpus; i++)
+			vcpu_kick(&vm->vcpus[i]);
+		ret = pthread_rwlock_timedwrlock(&run_lock, &ts);
+		if (!ret)
+			return 0;
+		if (ret != ETIMEDOUT || monotonic_ms() >= deadline) {
+			pause_req_add(-1);
+			return ret == ETIMEDOUT ? -ETIMEDOUT : -ret;
+		}
+	}
+}
+
 void vcpu_pause_all(struct vm *vm)
 {
-	unsigned int i;
-
-	/* Kicked vCPUs leave KVM_RUN and then wait at the (writer-preferring) lock. */
-	for (i = 0; i < vm->ncpus; i++)
-		vcpu_kick(&vm->vcpus[i]);
-	pthread_rwlock_wrlock(&run_lock);
+	/* Callers here cannot fail: keep kicking, but say so if it takes long. */
+	while (vcpu_pause_all_timeout(vm, 1000) == -ETIMEDOUT)
+		pr_warn("pausing the vCPUs takes more than a second; still trying");
 }
 
 void vcpu_resume_all(struct vm *vm)
 {
 	pthread_rwlock_unlock(&run_lock);
+	pause_req_add(-1);
 }
 
 void vcpu_join(struct vcpu *vcpu)

@@ -11,6 +11,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "loader/loader.h"
 #include "vm.h"
@@ -25,6 +26,7 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	uint64_t exits[VCPU_EXIT_REASONS];
+	uint64_t exits_total;    /* all of them; atomic, for other threads */
 };
 
 /*
@@ -55,12 +57,24 @@ void vcpu_kick(struct vcpu *vcpu);
  * vCPU thread takes before KVM_RUN. Pairs with vcpu_resume_all().
  */
 void vcpu_pause_all(struct vm *vm);
+/*
+ * The same, bounded (control socket requests): 0 with the vCPUs paused
+ * (pair with vcpu_resume_all), -ETIMEDOUT if they were not all out of
+ * KVM_RUN within timeout_ms (nothing to resume then).
+ */
+int vcpu_pause_all_timeout(struct vm *vm, unsigned int timeout_ms);
 void vcpu_resume_all(struct vm *vm);
 void vcpu_join(struct vcpu *vcpu);
 void vcpu_destroy(struct vcpu *vcpu);
 
 /* Print general, segment and control registers to stderr. */
 void vcpu_dump_regs(struct vcpu *vcpu);
+/*
+ * The same registers into f, each line starting with `prefix`. The
+ * vCPU must be out of KVM_RUN (its thread, or vcpu_pause_all). 0 or
+ * -errno if KVM would not give them.
+ */
+int vcpu_print_regs(struct vcpu *vcpu, FILE *f, const char *prefix);
 
 /* Install the signal used by vcpu_kick; call once per process. */
 int vcpu_signal_setup(void);

@@ -28,6 +28,7 @@
 #include "acpi/acpi.h"
 #include "acpi_loader.h"
 #include "api.h"
+#include "events.h"
 #include "fw_cfg_boot.h"
 #include "kvm.h"
 #include "layout.h"
@@ -356,7 +357,7 @@ static void console_input(struct vm_console *c, struct vm *vm)
 static void vm_on_signal(struct vm *vm, unsigned int signo, uint64_t *hard_deadline)
 {
 	if (!*hard_deadline && vm->cfg->shutdown_grace_s &&
-	    !vm_guest_shutdown(vm, false, false)) {
+	    !vm_guest_shutdown(vm, false, false, "signal")) {
 		pr_warn("received signal %u; asking the guest to shut down (%u s grace)", signo,
 			vm->cfg->shutdown_grace_s);
 		*hard_deadline = monotonic_ms() + vm->cfg->shutdown_grace_s * 1000ULL;
@@ -533,6 +534,7 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	}
 	if (kvm_vm_create(&vm))
 		goto out;
+	events_start(cfg);
 	if (cfg->hyperv) {
 		vm.hv = calloc(1, sizeof(*vm.hv));
 		if (!vm.hv || hyperv_init(&vm, vm.hv) ||
@@ -589,6 +591,8 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	if (cfg->stats)
 		vm_print_stats(&vm);
 out:
+	/* First: the control socket reads the vCPUs (status, regs). */
+	api_stop(api);
 	if (vm.vcpus) {
 		for (i = 0; i < vm.ncpus; i++)
 			if (vm.vcpus[i].vm)
@@ -597,7 +601,6 @@ out:
 	}
 	if (vm.stop_efd >= 0)
 		close(vm.stop_efd);
-	api_stop(api);
 	if (vm.vmbus)
 		vm_vmbus_stop(&vm);
 	if (vm.hv) {

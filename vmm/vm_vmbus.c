@@ -24,6 +24,7 @@ int vm_vmbus_start(struct vm *vm)
 	ret = vmbus_create(vm->hv, &vm->mem, vm->ncpus, vm->cfg->late_event_port, &vm->vmbus);
 	if (ret)
 		return ret;
+	vmbus_set_drop_eom(vm->vmbus, vm->cfg->drop_eom);
 	for (i = 0; i < VM_NR_IC; i++) {
 		vm->ic[i] = ic_dev_add(vm->vmbus, vm, ic_services[i]);
 		if (!vm->ic[i])
@@ -47,14 +48,14 @@ void vm_vmbus_stop(struct vm *vm)
 	}
 }
 
-int vm_guest_shutdown(struct vm *vm, bool reboot, bool force)
+int vm_guest_shutdown(struct vm *vm, bool reboot, bool force, const char *source)
 {
 	uint32_t flags = (reboot ? IC_SHUTDOWN_REBOOT : IC_SHUTDOWN_POWEROFF) |
 			 (force ? IC_SHUTDOWN_FORCE : 0);
 
 	if (!vm->vmbus || !vm->ic[0])
 		return -ENODEV;
-	return ic_shutdown_request_host(vm->ic[0], flags);
+	return ic_shutdown_request_host(vm->ic[0], flags, source);
 }
 
 int vm_vmbus_set_device(struct vm *vm, const char *name, bool present)

@@ -19,9 +19,10 @@ void vm_vmbus_stop(struct vm *vm);
 /*
  * Ask the guest to power off or reboot through the shutdown IC; queued
  * until the guest has negotiated it. -ENODEV without VMBus, -EBUSY if a
- * request is already pending.
+ * request is already pending. `source` ("ctl", "signal") names the asker
+ * in the shutdown_request event.
  */
-int vm_guest_shutdown(struct vm *vm, bool reboot, bool force);
+int vm_guest_shutdown(struct vm *vm, bool reboot, bool force, const char *source);
 
 /*
  * Hot-remove (present = false) or re-add a device by name ("kvp"): the

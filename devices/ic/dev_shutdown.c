@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "events.h"
 #include "ic/ic_dev.h"
 #include "util.h"
 
@@ -55,6 +56,8 @@ static void sd_response(struct ic_dev *ic, const void *buf, uint32_t len)
 		ic->sd_status = status;
 	}
 	pthread_mutex_unlock(&ic->lock);
+	if (!ret)
+		events_shutdown_ack(status);
 	if (ret)
 		pr_err_rl("ic-shutdown: malformed answer: %s", strerror(-ret));
 	else if (status != IC_S_OK)
@@ -63,13 +66,15 @@ static void sd_response(struct ic_dev *ic, const void *buf, uint32_t len)
 		pr_info("ic-shutdown: the guest accepted the shutdown request");
 }
 
-int ic_shutdown_request_host(struct ic_dev *ic, uint32_t flags)
+int ic_shutdown_request_host(struct ic_dev *ic, uint32_t flags, const char *source)
 {
 	pthread_mutex_lock(&ic->lock);
 	if (ic->sd_pending) {
 		pthread_mutex_unlock(&ic->lock);
 		return -EBUSY;
 	}
+	/* Before the device thread can see it: the request precedes any ack. */
+	events_shutdown_request(source, flags & IC_SHUTDOWN_REBOOT);
 	ic->sd_pending = true;
 	ic->sd_flags = flags;
 	ic->sd_sent = ic->sd_answered = false;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "util.h"
 #include "vmbus/vmbus.h"
 
@@ -109,6 +110,11 @@ static void ic_negotiated(struct ic_dev *ic, const void *buf, uint32_t len)
 	pthread_mutex_unlock(&ic->lock);
 	pr_info("ic-%s: negotiated framework %u.%u, message %u.%u", ic->sops->name,
 		nv.fw.major, nv.fw.minor, nv.msg.major, nv.msg.minor);
+	events_ic_negotiated(ic->sops->name, (uint32_t)nv.fw.major << 16 | nv.fw.minor,
+			     (uint32_t)nv.msg.major << 16 | nv.msg.minor);
+	/* OpenVMM's readiness: the guest can now be asked to shut down. */
+	if (ic->sops->svc == IC_SVC_SHUTDOWN)
+		events_ready("shutdown_ic");
 	if (ic->sops->ready)
 		ic->sops->ready(ic);
 }

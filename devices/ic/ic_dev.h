@@ -109,7 +109,7 @@ const char *ic_state_name(enum ic_state s);
  * optionally | IC_SHUTDOWN_FORCE). Delivered now if the channel is ready,
  * else as soon as it is. Returns 0, or -EBUSY if one is already pending.
  */
-int ic_shutdown_request_host(struct ic_dev *ic, uint32_t flags);
+int ic_shutdown_request_host(struct ic_dev *ic, uint32_t flags, const char *source);
 
 /* For the services: send a request payload built in `buf` (device thread). */
 int ic_dev_send(struct ic_dev *ic, int msgtype, const void *buf, ssize_t len);

@@ -64,7 +64,9 @@ void chan_signal_guest(struct vmbus_channel *ch)
 	}
 	vp = __atomic_load_n(&ch->target_vp, __ATOMIC_ACQUIRE);
 	ret = synic_set_event(bus->hv, vp, HV_VMBUS_SINT, ch->relid);
-	if (ret)
+	if (!ret)
+		chan_stats_signalled(ch);
+	else
 		pr_err_rl("vmbus: %s: signalling VP %u: %s", ch->ops->name, vp, strerror(-ret));
 }
 
@@ -113,7 +115,11 @@ int vmbus_chan_send(struct vmbus_channel *ch, uint64_t trans_id, const void *dat
 		return -EPIPE;
 	if (ch->broken)
 		return -EIO;
+	/* Sampled before and after: an empty ring that fills is stamped now. */
+	chan_stats_sample(ch);
 	ret = ring_write(&ch->rings.send, &pkt, NULL, data);
+	if (ret >= 0)
+		chan_stats_sample(ch);
 	if (ret == -EIO)
 		chan_break(ch, "host->guest");
 	if (ret == 1) {
@@ -148,6 +154,8 @@ int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt *pkt, void *buf, 
 		chan_break(ch, "guest->host");
 		return ret;
 	}
+	if (ret >= 0)
+		chan_stats_host_read(ch);
 	if (ret >= 0 && pkt->hdr_len) {
 		/* Devices want the payload; a type header is not theirs. */
 		memmove(buf, (uint8_t *)buf + pkt->hdr_len, pkt->data_len);
@@ -292,6 +300,7 @@ static bool chan_apply_requests(struct vmbus_channel *ch)
 		if (open) {
 			ch->dev_open = true;
 			ch->broken = false;
+			memset(&ch->stats, 0, sizeof(ch->stats));
 		}
 		pthread_mutex_unlock(&ch->lock);
 		if (open && ch->ops->open)
@@ -342,6 +351,8 @@ static void *chan_thread(void *arg)
 			next_tick = monotonic_ms() + CHAN_TICK_MS;
 			if (ch->dev_open && !ch->broken && ch->ops->tick)
 				ch->ops->tick(ch);
+			if (ch->dev_open)
+				chan_stats_sample(ch);
 		}
 	}
 	return NULL;

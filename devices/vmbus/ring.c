@@ -359,3 +359,10 @@ uint32_t ring_send_used(struct vmbus_ring *r)
 
 	return index_ok(r, read) ? used_bytes(r, read, priv_load(r)) : 0;
 }
+
+uint32_t ring_recv_used(struct vmbus_ring *r)
+{
+	uint32_t write = load_acquire(&r->hdr->write_index);
+
+	return index_ok(r, write) ? used_bytes(r, priv_load(r), write) : 0;
+}

@@ -142,5 +142,7 @@ int ring_write(struct vmbus_ring *r, const struct vmbus_pkt *pkt, const void *hd
 
 /* Bytes the guest has not consumed yet (0 if its read index is bogus). */
 uint32_t ring_send_used(struct vmbus_ring *r);
+/* Guest->host ring: bytes the guest wrote that the host has not read yet. */
+uint32_t ring_recv_used(struct vmbus_ring *r);
 
 #endif

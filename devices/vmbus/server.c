@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "hyperv.h"
 #include "synic.h"
 #include "util.h"
@@ -23,8 +24,6 @@ static const uint32_t supported_versions[] = {
 	VERSION_WIN10_V5_3, VERSION_WIN10_V5_2, VERSION_WIN10_V5_1, VERSION_WIN10_V5,
 	VERSION_WIN10_V4_1, VERSION_WIN10, VERSION_WIN8_1, VERSION_WIN8,
 };
-
-#define VMBUS_MSG_TYPE 1 /* SynIC message type for VMBus control messages */
 
 static void efd_signal(int fd)
 {
@@ -76,78 +75,6 @@ static uint16_t vmbus_on_post(void *opaque, uint32_t vp, uint32_t msg_type,
 	return HV_STATUS_SUCCESS;
 }
 
-/* ---- outgoing control messages ------------------------------------------ */
-
-static void vmbus_send(struct vmbus *bus, const struct vmbus_hmsg *m,
-		       struct vmbus_channel *opened)
-{
-	struct vmbus_outmsg *o;
-	int len;
-
-	if (bus->outq_count == VMBUS_OUTQ_LEN) {
-		pr_err_rl("vmbus: outgoing queue full, dropping %s", vmbus_msg_type_name(m->type));
-		return;
-	}
-	o = &bus->outq[(bus->outq_head + bus->outq_count) % VMBUS_OUTQ_LEN];
-	len = vmbus_msg_encode(m, o->buf, sizeof(o->buf));
-	if (len < 0) {
-		pr_err("vmbus: cannot encode %s: %s", vmbus_msg_type_name(m->type), strerror(-len));
-		return;
-	}
-	o->len = (uint32_t)VMBUS_MSG_WIRE_SIZE((uint32_t)len);
-	o->opened = opened;
-	o->open_gen = opened ? opened->open_gen : 0;
-	bus->outq_count++;
-}
-
-/*
- * An OPENCHANNEL_RESULT reached the guest. Only now may the device start
- * talking, and only if the open it answers is still the channel's current
- * one: the guest may have closed it, torn its ring GPADL down, unloaded,
- * reconnected, or the host removed the device while the result waited
- * for a free message slot.
- */
-static void vmbus_open_delivered(struct vmbus *bus, struct vmbus_channel *ch, uint32_t gen)
-{
-	if (ch->open_gen != gen)
-		return; /* a stale result: that open was undone */
-	if (bus->late_event_port) {
-		if (ch->state == CHAN_OPEN)
-			__atomic_store_n(&ch->port_ready, true, __ATOMIC_RELEASE);
-		return;
-	}
-	if (ch->state != CHAN_OPENING)
-		return;
-	ch->state = CHAN_OPEN;
-	ch->unstick_at_ms = monotonic_ms() + VMBUS_UNSTICK_MS;
-	chan_request_open(ch);
-}
-
-/* Post queued messages in order; stop at the first that cannot go yet. */
-static void vmbus_flush(struct vmbus *bus)
-{
-	while (bus->outq_count) {
-		struct vmbus_outmsg *o = &bus->outq[bus->outq_head];
-		int ret = synic_post_msg(bus->hv, bus->target_vp, HV_VMBUS_SINT, VMBUS_MSG_TYPE,
-					 o->buf, o->len);
-
-		if (ret == -EAGAIN || ret == -ENXIO)
-			return; /* retried on the VP's EOM, or on the next tick */
-		if (ret)
-			pr_err_rl("vmbus: posting a message to VP %u failed: %s", bus->target_vp,
-				  strerror(-ret));
-		else {
-			pthread_mutex_lock(&bus->lock);
-			bus->stats.msgs_out++;
-			pthread_mutex_unlock(&bus->lock);
-		}
-		if (!ret && o->opened)
-			vmbus_open_delivered(bus, o->opened, o->open_gen);
-		bus->outq_head = (bus->outq_head + 1) % VMBUS_OUTQ_LEN;
-		bus->outq_count--;
-	}
-}
-
 /* ---- control protocol ------------------------------------------------- */
 
 static struct vmbus_channel *vmbus_chan_by_relid(struct vmbus *bus, uint32_t relid)
@@ -166,6 +93,7 @@ static void vmbus_close_channel(struct vmbus *bus, struct vmbus_channel *ch)
 		return;
 	/* Also when OPENING: with --debug-inject late-event-port it was told. */
 	chan_close_sync(ch);
+	events_vmbus_chan("vmbus_close", ch->relid, ch->ops->name);
 	hyperv_set_event_fd(bus->hv, ch->conn_id, -1);
 	__atomic_store_n(&ch->port_ready, false, __ATOMIC_RELEASE);
 	ring_close(&ch->rings);
@@ -196,6 +124,7 @@ static void vmbus_reset(struct vmbus *bus)
 	 * closed, so their generation no longer matches.
 	 */
 	bus->outq_count = 0;
+	bus->eom_wait = false;
 	bus->version = 0;
 }
 
@@ -226,6 +155,8 @@ static void vmbus_initiate(struct vmbus *bus, const struct vmbus_gmsg *m)
 	if (ok) {
 		bus->version = v;
 		pr_info_rl("vmbus: guest connected with protocol %u.%u", v >> 16, v & 0xffff);
+		events_vmbus_contact(v, bus->target_vp, v >= VERSION_WIN10_V5 ?
+				     m->u.initiate.msg_sint : HV_VMBUS_SINT);
 	}
 	pthread_mutex_lock(&bus->lock);
 	bus->stats.version = bus->version;
@@ -245,6 +176,7 @@ static void vmbus_offer(struct vmbus *bus, struct vmbus_channel *ch)
 	r.u.offer.monitor_allocated = 0;
 	r.u.offer.is_dedicated_interrupt = 1;
 	vmbus_send(bus, &r, NULL);
+	events_vmbus_chan("vmbus_offer", ch->relid, ch->ops->name);
 }
 
 static void vmbus_request_offers(struct vmbus *bus)
@@ -282,8 +214,12 @@ static void vmbus_gpadl_msg(struct vmbus *bus, const struct vmbus_gmsg *m)
 		handle = m->u.gpadl_body.gpadl;
 		ret = gpadl_body(&bus->gpadls, m, &relid);
 	}
-	if (ret == 1)
+	if (ret == 1) {
+		struct gpadl *g = gpadl_find(&bus->gpadls, handle);
+
+		events_vmbus_gpadl(relid, handle, g ? g->npages : 0);
 		vmbus_gpadl_created(bus, relid, handle, 0);
+	}
 	else if (ret < 0) {
 		pr_err_rl("vmbus: GPADL 0x%x rejected: %s", handle, strerror(-ret));
 		if (ret != -ENOENT && ret != -EALREADY)
@@ -368,6 +304,7 @@ static void vmbus_open(struct vmbus *bus, const struct vmbus_gmsg *m)
 	pthread_mutex_lock(&bus->lock);
 	bus->stats.opens++;
 	pthread_mutex_unlock(&bus->lock);
+	events_vmbus_chan("vmbus_open", ch->relid, ch->ops->name);
 	if (bus->late_event_port) {
 		/*
 		 * Injected bug: the device starts before its event port
@@ -553,7 +490,7 @@ static int vmbus_next_timeout(struct vmbus *bus, uint64_t now)
 	unsigned int i;
 
 	/* A VP without SynIC pages yet gets no EOM: poll for it. */
-	if (bus->outq_count)
+	if (bus->outq_count && !(bus->drop_eom && bus->eom_wait))
 		timeout = 20;
 	for (i = 0; i < bus->nr_channels; i++) {
 		uint64_t at = bus->chan[i].unstick_at_ms;
@@ -591,7 +528,7 @@ static void *vmbus_thread(void *arg)
 		sync_req = bus->sync_req;
 		pthread_mutex_unlock(&bus->lock);
 		if (p[2].revents)
-			efd_drain(p[2].fd);
+			vmbus_on_eom(bus, p[2].fd);
 		for (;;) {
 			struct vmbus_gmsg m;
 

@@ -56,6 +56,11 @@ struct vmbus_device_ops {
 struct vmbus_stats {
 	uint64_t msgs_in, msgs_out, msgs_bad, opens, unstick_signals, lost_signals;
 	uint32_t version;   /* negotiated, 0 = not connected */
+	/* The host->guest message path, on VP target_vp (where they all go). */
+	uint32_t target_vp;
+	uint32_t msg_queued;          /* messages not posted yet */
+	uint64_t msg_queued_since_ns; /* monotonic: the first has waited since; 0 = none */
+	uint64_t eoms;                /* SINT2 acknowledgements (EOM/EOI) seen */
 };
 
 /*
@@ -72,6 +77,12 @@ int vmbus_start(struct vmbus *bus);
 /* Stop every thread and free everything. */
 void vmbus_destroy(struct vmbus *bus);
 void vmbus_get_stats(struct vmbus *bus, struct vmbus_stats *st);
+/*
+ * --debug-inject drop-eom (before vmbus_start): the server ignores the
+ * guest's end-of-message, so a message that found the SIMP slot busy,
+ * and every one behind it, is never delivered (a lost message).
+ */
+void vmbus_set_drop_eom(struct vmbus *bus, bool drop);
 
 /*
  * Hot removal and re-adding of a device (any thread; the server thread
@@ -124,6 +135,30 @@ int vmbus_chan_recv(struct vmbus_channel *ch, struct vmbus_pkt *pkt, void *buf,
  * the channel is not open (any thread; for status and hang reports).
  */
 long vmbus_chan_unread(struct vmbus_channel *ch);
+
+/*
+ * A channel's state and ring statistics for `status --json` (any
+ * thread; docs/regress.md section 2). Times are monotonic_ns(), 0 = none.
+ */
+struct vmbus_chan_status {
+	const char *name;
+	uint32_t relid;
+	const char *state;          /* "open", "closed", "removing", "removed" */
+	bool open;                  /* the rings below are valid */
+	bool stopped;               /* a corrupt ring stopped it */
+	struct {
+		uint32_t unread;        /* bytes the guest has not read */
+		uint64_t unread_since;  /* went empty -> non-empty; 0 while empty */
+		uint64_t guest_read;    /* the guest's read index last moved */
+		uint64_t signals;       /* interrupts hvmm raised for it */
+		bool guest_mask;        /* the guest's interrupt_mask */
+	} h2g;
+	struct {
+		uint32_t unread;        /* bytes the host has not read */
+		uint64_t host_read;     /* the host last read a packet */
+	} g2h;
+};
+void vmbus_chan_status(struct vmbus_channel *ch, struct vmbus_chan_status *st);
 
 /* True while a corrupt ring keeps the open channel stopped (any thread). */
 bool vmbus_chan_stopped(struct vmbus_channel *ch);

@@ -34,6 +34,21 @@
  * open it answers was undone (or dropped with the queue on a reset) tells
  * no one, so the device thread never sees rings that are not mapped.
  */
+/*
+ * Ring statistics for hang diagnosis (chan_stats.c), under ch->lock,
+ * reset at each open. Times are monotonic_ns(), 0 = never/none. The
+ * guest's progress is what the host observes: the guest's read index is
+ * sampled on each host send, each tick and each status request.
+ */
+struct chan_stats {
+	uint64_t h2g_unread_since;  /* the host->guest ring went non-empty */
+	uint64_t h2g_guest_read;    /* the guest's read index last moved */
+	uint32_t h2g_read_index;    /* ... as last sampled */
+	bool h2g_sampled;
+	uint64_t h2g_signals;       /* interrupts raised for this channel */
+	uint64_t g2h_host_read;     /* the host last consumed a packet */
+};
+
 enum chan_state {
 	CHAN_OFFERED,   /* closed; may be opened */
 	CHAN_OPENING,   /* rings mapped, result queued; the device is not told yet */
@@ -71,6 +86,7 @@ struct vmbus_channel {
 	uint32_t gpadl;
 	uint32_t target_vp;
 	bool port_ready;            /* atomic: host->guest event port set */
+	struct chan_stats stats;    /* under lock */
 	uint64_t unstick_at_ms;     /* server thread only */
 
 	/*
@@ -94,6 +110,7 @@ struct vmbus {
 	const struct guest_mem *mem; /* guest RAM the rings and GPADLs live in */
 	unsigned int ncpus;          /* valid target VPs are 0..ncpus-1 */
 	bool late_event_port;
+	bool drop_eom;              /* --debug-inject drop-eom (vmbus_set_drop_eom) */
 
 	pthread_t thread;
 	int msg_efd;                /* vCPU handlers -> server */
@@ -110,6 +127,7 @@ struct vmbus {
 	/* Server thread only. */
 	struct vmbus_outmsg outq[VMBUS_OUTQ_LEN];
 	unsigned int outq_head, outq_count;
+	bool eom_wait;              /* the head found the SIMP slot busy: wait for EOM */
 	uint32_t version;
 	uint32_t target_vp;         /* where control messages go */
 	struct gpadl_table gpadls;
@@ -124,6 +142,14 @@ struct vmbus {
  * thread has applied the open/close it was told. 0 or -ETIMEDOUT.
  */
 int vmbus_sync(struct vmbus *bus, int timeout_ms);
+
+/* outq.c: server thread only */
+/* Queue a message; `opened`: an OPENCHANNEL_RESULT for that channel. */
+void vmbus_send(struct vmbus *bus, const struct vmbus_hmsg *m, struct vmbus_channel *opened);
+/* Post queued messages in order; stops at the first that cannot go yet. */
+void vmbus_flush(struct vmbus *bus);
+/* The target VP's ack eventfd `fd` fired: count the EOMs, allow a retry. */
+void vmbus_on_eom(struct vmbus *bus, int fd);
 
 /* channel.c */
 void chan_init(struct vmbus_channel *ch);   /* locks; at vmbus_add_device */
@@ -144,5 +170,11 @@ int chan_wait_applied(struct vmbus_channel *ch, uint64_t deadline_ms);
 void chan_signal_guest(struct vmbus_channel *ch);
 /* Safety net: signal if the rings say the guest should have been. */
 bool chan_unstick(struct vmbus_channel *ch);
+
+/* chan_stats.c: each takes ch->lock; only while the device has the rings. */
+/* Sample the host->guest ring (call before and after each host write). */
+void chan_stats_sample(struct vmbus_channel *ch);
+void chan_stats_signalled(struct vmbus_channel *ch);
+void chan_stats_host_read(struct vmbus_channel *ch);
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -124,7 +125,8 @@ START_TEST(status_reply)
 	ck_assert_ptr_nonnull(strstr(r, "vmbus: off\n"));
 	free(r);
 	r = request("frobnicate\n");
-	ck_assert_str_eq(r, "error: unknown command 'frobnicate' (status, shutdown, remove, add)\n");
+	ck_assert_str_eq(r, "error: unknown command 'frobnicate' (status, status-json, regs, "
+			 "shutdown, remove, add)\n");
 	free(r);
 	r = request("shutdown --force\n");
 	ck_assert(api_reply_ok(r, strlen(r)));
@@ -132,6 +134,42 @@ START_TEST(status_reply)
 	ck_assert_int_eq(__atomic_load_n(&vm.stop_reason, __ATOMIC_ACQUIRE), VM_STOP_SIGNAL);
 	r = request("status\n");
 	ck_assert_ptr_nonnull(strstr(r, "vm: stopping"));
+	free(r);
+}
+END_TEST
+
+/* The machine-readable status (docs/regress.md section 2) without VMBus. */
+START_TEST(status_json_reply)
+{
+	const char *const cmds[] = { "status-json\n", "status --json\n" };
+	json_error_t je;
+	json_t *o;
+	char *r;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		r = request(cmds[i]);
+		ck_assert_msg(api_reply_ok(r, strlen(r)), "%s: %s", cmds[i], r);
+		ck_assert_msg(strchr(r + 3, '\n') == r + strlen(r) - 1, "not one line: %s", r);
+		o = json_loads(r + 3, 0, &je);
+		ck_assert_msg(o, "%s: %s", je.text, r);
+		ck_assert(json_is_real(json_object_get(o, "t")));
+		ck_assert_str_eq(json_string_value(json_object_get(o, "vm")), "running");
+		ck_assert_uint_eq(json_array_size(json_object_get(o, "vcpus")), 0);
+		ck_assert_uint_eq(json_array_size(json_object_get(o, "synic")), 0);
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o, "vmbus"),
+								   "state")), "off");
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(o, "events"),
+								    "dropped")), 0);
+		json_decref(o);
+		free(r);
+	}
+	r = request("status --yaml\n");
+	ck_assert_str_eq(r, "error: unknown status option '--yaml' (--json)\n");
+	free(r);
+	/* No vCPUs to pause: an error, never a hang. */
+	r = request("regs\n");
+	ck_assert_ptr_nonnull(strstr(r, "error: "));
 	free(r);
 }
 END_TEST
@@ -485,6 +523,7 @@ static Suite *api_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 15);
 	tcase_add_test(tc, status_reply);
+	tcase_add_test(tc, status_json_reply);
 	tcase_add_test(tc, client_gone_before_reply);
 	tcase_add_test(tc, trickle_within_deadline);
 	tcase_add_test(tc, trickle_past_deadline_dropped);

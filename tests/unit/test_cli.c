@@ -284,6 +284,52 @@ START_TEST(debug_inject)
 }
 END_TEST
 
+/* The issue-10 fault switches: drop-eom and boot-delay=MS (0..60000). */
+START_TEST(debug_inject_regress)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k"), CLI_RUN);
+	ck_assert(!cfg.drop_eom);
+	ck_assert_uint_eq(cfg.boot_delay_ms, 0);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject", "drop-eom",
+			       "--debug-inject=boot-delay=1500"), CLI_RUN);
+	ck_assert(cfg.drop_eom);
+	ck_assert(!cfg.late_event_port);
+	ck_assert_uint_eq(cfg.boot_delay_ms, 1500);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject", "boot-delay=0"), CLI_RUN);
+	ck_assert_uint_eq(cfg.boot_delay_ms, 0);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--debug-inject", "boot-delay=60000"), CLI_RUN);
+	ck_assert_uint_eq(cfg.boot_delay_ms, 60000);
+	REJECT("boot-delay=60001", "--kernel", "k", "--debug-inject", "boot-delay=60001");
+	REJECT("boot-delay=-1", "--kernel", "k", "--debug-inject", "boot-delay=-1");
+	REJECT("boot-delay=", "--kernel", "k", "--debug-inject", "boot-delay=");
+	REJECT("boot-delay=1s", "--kernel", "k", "--debug-inject", "boot-delay=1s");
+	REJECT("boot-delay= 5", "--kernel", "k", "--debug-inject", "boot-delay= 5");
+	REJECT("boot-delay=99999999999999999999999", "--kernel", "k", "--debug-inject",
+	       "boot-delay=99999999999999999999999");
+	REJECT("drop-eom=1", "--kernel", "k", "--debug-inject", "drop-eom=1");
+	REJECT("drop-eom needs --hyperv on", "--kernel", "k", "--hyperv", "off",
+	       "--debug-inject", "drop-eom");
+}
+END_TEST
+
+/* --events PATH|fd:N: the form is checked here, the file opened by `run`. */
+START_TEST(events_option)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k"), CLI_RUN);
+	ck_assert_ptr_null(cfg.events);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--events", "/tmp/ev.jsonl"), CLI_RUN);
+	ck_assert_str_eq(cfg.events, "/tmp/ev.jsonl");
+	ck_assert_int_eq(PARSE("--kernel", "k", "--events=fd:3"), CLI_RUN);
+	ck_assert_str_eq(cfg.events, "fd:3");
+	REJECT("fd:x", "--kernel", "k", "--events", "fd:x");
+	REJECT("fd:", "--kernel", "k", "--events", "fd:");
+	REJECT("fd:-3", "--kernel", "k", "--events", "fd:-3");
+	REJECT("fd:99999999999", "--kernel", "k", "--events", "fd:99999999999");
+	REJECT("--events", "--kernel", "k", "--events", "");
+	REJECT("--events", "--kernel", "k", "--events");
+}
+END_TEST
+
 START_TEST(help)
 {
 	/* Usage goes to stdout; keep the test log clean. */
@@ -469,6 +515,8 @@ static Suite *cli_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, debug_inject_regress);
+	tcase_add_test(tc, events_option);
 	tcase_add_test(tc, every_option);
 	tcase_add_test(tc, verbose_saturates);
 	tcase_add_test(tc, mem_sizes);

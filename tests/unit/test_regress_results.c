@@ -172,6 +172,28 @@ START_TEST(minimal_ok)
 }
 END_TEST
 
+/* A run without --matrix has one cell, "default", with no axes (matrix.c):
+ * its own result file must read back (a baseline for --compare). */
+START_TEST(no_axes_cell)
+{
+	char *path = fx_tmp("default.json"), err[256];
+	struct regress_result r;
+
+	fx_write(path, HEAD "\"cells\":[{\"id\":\"default\",\"axes\":{}}],\"boots\":["
+		 "{\"cell\":\"default\",\"run\":0,\"index\":0,\"verdict\":\"pass\","
+		 "\"detail\":\"\",\"duration\":1.5,\"stages\":{\"exit\":1.0},\"bundle\":null,"
+		 "\"repro\":\"r\"}]}");
+	ck_assert_msg(regress_json_read(path, &r, err, sizeof(err)) == 0, "refused: %s", err);
+	ck_assert_str_eq(r.cells[0].id, "default");
+	ck_assert_int_eq(r.cells[0].naxes, 0);
+	regress_result_free(&r);
+	/* Without axes the id can only be "default". */
+	fx_write(path, HEAD "\"cells\":[{\"id\":\"other\",\"axes\":{}}],\"boots\":[]}");
+	ck_assert_int_eq(regress_json_read(path, &r, err, sizeof(err)), -EINVAL);
+	free(path);
+}
+END_TEST
+
 static Suite *regress_results_suite(void)
 {
 	Suite *s = suite_create("regress_results");
@@ -180,6 +202,7 @@ static Suite *regress_results_suite(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, minimal_ok);
+	tcase_add_test(tc, no_axes_cell);
 	tcase_add_loop_test(tc, malformed, 0, sizeof(bad_inputs) / sizeof(bad_inputs[0]));
 	suite_add_tcase(s, tc);
 	return s;

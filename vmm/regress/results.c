@@ -285,12 +285,15 @@ static int read_cell(struct rd *rd, json_t *o, int i, struct regress_result *r)
 	}
 	if (i > 0 && c->naxes != first->naxes)
 		return bad(rd, "%s: axes differ from cells[0]'s", where);
-	/* The id is the join of the axes, so that it names the cell everywhere. */
+	/* The id is the join of the axes, so that it names the cell
+	 * everywhere; a run without axes has the one cell "default" (matrix.c). */
 	f = open_memstream(&id, &idlen);
 	if (!f)
 		return -ENOMEM;
 	for (int a = 0; a < c->naxes; a++)
 		fprintf(f, "%s%s=%s", a ? "," : "", c->axis[a], c->value[a]);
+	if (!c->naxes)
+		fputs("default", f);
 	fclose(f);
 	err = id && !strcmp(id, c->id) ? 0 : bad(rd, "%s: id \"%.60s\" is not \"%.60s\"", where,
 						    c->id, id ? id : "");

@@ -1,0 +1,37 @@
+# `hvmm regress --compare` on real boots (docs/regress.md section 7): a
+# boot slowed with --debug-inject boot-delay is flagged against a
+# baseline, an unchanged run is not. Uses regress_run and friends from
+# 81-regress.sh. Five boots per run is the least with which Mann-Whitney
+# can reach p < 0.01 (two-sided, exact: 2/252 = 0.0079 at best).
+all_cases+=" regress_compare"
+
+case_regress_compare() {
+	local base=$OUT/regress_compare_base.json all_ok=1
+	local guest=(--kernel "$KERNEL" --initrd "$INITRD" --cmdline "$CMDLINE hvmm.test=wait")
+
+	regress_run regress_compare_base 0 400 --runs 5 --timeout 200 -- "${guest[@]}"
+	cp "$rdir/result.json" "$base"
+	expect "baseline: five boots, all passed" result_all 'b["verdict"] == "pass"'
+	[ "$ok" = 1 ] || all_ok=0
+
+	regress_run regress_compare_same 0 400 --runs 5 --timeout 200 --compare "$base" \
+		-- "${guest[@]}"
+	expect "unchanged run: five boots passed, no regression (exit 0)" \
+		result_all 'b["verdict"] == "pass"'
+	expect "unchanged run: the comparison ran on the cell" \
+		grep -q "^compare: 1 cell(s) in both results, 0 regression(s)" "$OUT/$name.out"
+	[ "$ok" = 1 ] || all_ok=0
+
+	# 4 s before the first vCPU entry: every later stage moves by 4 s,
+	# far above the noise threshold (10 % and 50 ms of the median).
+	regress_run regress_compare_slow 1 400 --runs 5 --timeout 200 --compare "$base" \
+		-- "${guest[@]}" --debug-inject boot-delay=4000
+	expect "slowed run: the boots themselves passed" result_all 'b["verdict"] == "pass"'
+	expect "slowed run: exit 1 came from the comparison" \
+		grep -q "^compare: 1 cell(s) in both results, [1-9][0-9]* regression(s)" "$OUT/$name.out"
+	expect "slowed run: the power-off stage is flagged slower" \
+		grep -q "FLAG default exit: .*slower" "$OUT/$name.out"
+	# regress_run resets ok per run: the case fails if any run failed.
+	[ "$ok" = 1 ] && [ "$all_ok" = 1 ] || ok=0
+	finish
+}

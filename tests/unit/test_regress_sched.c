@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hvmm regress end to end without KVM: the scheduler (vmm/regress/sched.c)
+ * runs tests/unit/fake-hvmm.py as its "hvmm run", which plays each
+ * verdict's story (events, status-json, regs, shutdown) by its --cpus.
+ * Checks the verdicts, bundles, the result file, and that a run leaves
+ * no child, no zombie and no file descriptor behind.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "regress/runner.h"
+#include "unit.h"
+#include "util.h"
+
+static char fake[PATH_MAX], dir[PATH_MAX];
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void setup(void)
+{
+	char src[] = __FILE__;
+
+	snprintf(fake, sizeof(fake), "%s/fake-hvmm.py", dirname(src));
+	ck_assert_msg(!access(fake, X_OK), "%s: %s", fake, strerror(errno));
+	snprintf(dir, sizeof(dir), "/tmp/hvmm-test-sched-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Run `hvmm regress ARGS... --hvmm fake --out DIR/b --json DIR/r.json -q`. */
+static int run(const char *const *args)
+{
+	char *argv[64], out[PATH_MAX + 8], json[PATH_MAX + 8];
+	int n = 0;
+
+	snprintf(out, sizeof(out), "%s/b", dir);
+	snprintf(json, sizeof(json), "%s/r.json", dir);
+	argv[n++] = "regress";
+	argv[n++] = "--hvmm";
+	argv[n++] = fake;
+	argv[n++] = "--out";
+	argv[n++] = out;
+	argv[n++] = "--json";
+	argv[n++] = json;
+	argv[n++] = "-q";
+	for (int i = 0; args[i]; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	return regress_main(n, argv);
+}
+
+static const struct regress_boot *boot_of(const struct regress_result *r, const char *cell)
+{
+	for (int i = 0; i < r->nboots; i++)
+		if (!strcmp(r->cells[r->boots[i].cell].id, cell))
+			return &r->boots[i];
+	ck_abort_msg("no boot for %s", cell);
+	return NULL;
+}
+
+static bool exists(const char *rel)
+{
+	char p[PATH_MAX * 2];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	return !access(p, F_OK);
+}
+
+START_TEST(every_story_gets_its_verdict)
+{
+	static const char *const args[] = {
+		"--matrix", "cpus=1,3,4,5,6,7,8", "--jobs", "7", "--stall", "1",
+		"--shutdown-timeout", "1", "--timeout", "8", "--seed", "3", "--", "--kernel", "k",
+		NULL,
+	};
+	struct regress_result r = { 0 };
+	char json[PATH_MAX + 8], err[256];
+	int fds = count_fds();
+	double t;
+
+	ck_assert_int_eq(run(args), 1);
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1); /* no child, no zombie */
+	ck_assert_int_eq(errno, ECHILD);
+
+	snprintf(json, sizeof(json), "%s/r.json", dir);
+	ck_assert_msg(!regress_json_read(json, &r, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(r.nboots, 7);
+	ck_assert_int_eq(boot_of(&r, "cpus=1")->verdict, RV_PASS);
+	ck_assert_int_eq(boot_of(&r, "cpus=3")->verdict, RV_LOST_VMBUS_SIGNAL);
+	ck_assert_msg(!strncmp(boot_of(&r, "cpus=3")->detail, "shutdown: 120 bytes unread", 26),
+		      "%s", boot_of(&r, "cpus=3")->detail);
+	ck_assert_int_eq(boot_of(&r, "cpus=4")->verdict, RV_LOST_VMBUS_MESSAGE);
+	ck_assert_int_eq(boot_of(&r, "cpus=5")->verdict, RV_GUEST_PANIC);
+	ck_assert_int_eq(boot_of(&r, "cpus=6")->verdict, RV_VMM_ERROR);
+	ck_assert_int_eq(boot_of(&r, "cpus=7")->verdict, RV_SHUTDOWN_NOT_ACKNOWLEDGED);
+	ck_assert_int_eq(boot_of(&r, "cpus=8")->verdict, RV_STUCK_BEFORE_VMBUS);
+	ck_assert(regress_boot_stage(boot_of(&r, "cpus=1"), "ic_negotiated:shutdown", &t));
+	ck_assert(regress_boot_stage(boot_of(&r, "cpus=1"), "exit", &t));
+	ck_assert(regress_boot_stage(boot_of(&r, "cpus=3"), "vmbus_open:shutdown", &t));
+	/* A pass leaves nothing; a failure its bundle. */
+	ck_assert_ptr_null(boot_of(&r, "cpus=1")->bundle);
+	ck_assert(!exists("b/cpus=1"));
+	ck_assert(exists("b/cpus=3/0/repro.sh") && exists("b/cpus=3/0/regs.txt") &&
+		  exists("b/cpus=3/0/status.txt") && exists("b/cpus=3/0/status.json") &&
+		  exists("b/cpus=3/0/events.jsonl") && exists("b/cpus=3/0/serial.log") &&
+		  exists("b/cpus=3/0/hvmm.err"));
+	ck_assert_msg(strstr(boot_of(&r, "cpus=3")->repro, "run --cpus 3 --kernel k --timeout"),
+		      "%s", boot_of(&r, "cpus=3")->repro);
+	/* The runner's plumbing stays out of the repro. */
+	ck_assert(!strstr(boot_of(&r, "cpus=3")->repro, "--events"));
+	regress_result_free(&r);
+}
+END_TEST
+
+START_TEST(until_fail_and_shards_limit_the_boots)
+{
+	static const char *const args[] = {
+		"--matrix", "cpus=1,6", "--runs", "3", "--jobs", "1", "--seed", "0",
+		"--until-fail", "--", NULL,
+	};
+	static const char *const shard[] = {
+		"--matrix", "cpus=1,2", "--runs", "2", "--jobs", "2", "--shard", "2/3", "--", NULL,
+	};
+	struct regress_result r = { 0 };
+	char json[PATH_MAX + 8], err[256];
+
+	snprintf(json, sizeof(json), "%s/r.json", dir);
+	/* Seed 0: cpus=1 x3 pass, then the first cpus=6 fails and nothing follows. */
+	ck_assert_int_eq(run(args), 1);
+	ck_assert(!regress_json_read(json, &r, err, sizeof(err)));
+	ck_assert_int_eq(r.nboots, 4);
+	regress_result_free(&r);
+	/* 4 boots, shard 2/3: indices 1 only... and 4 does not exist: one boot. */
+	ck_assert_int_eq(run(shard), 0);
+	ck_assert(!regress_json_read(json, &r, err, sizeof(err)));
+	ck_assert_int_eq(r.nboots, 1);
+	ck_assert_int_eq(r.boots[0].index, 1);
+	ck_assert_int_eq(r.shard_k, 2);
+	ck_assert_int_eq(r.shard_n, 3);
+	regress_result_free(&r);
+}
+END_TEST
+
+START_TEST(a_missing_binary_is_a_vmm_error_not_a_hang)
+{
+	static const char *const args[] = { "--runs", "3", "--hvmm", "/nonexistent/hvmm", NULL };
+	int fds = count_fds();
+
+	ck_assert_int_eq(run(args), 1);
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+}
+END_TEST
+
+START_TEST(sigint_ends_the_run_cleanly)
+{
+	/* Two boots stuck before VMBus (timeout 30 s), one pass finished first. */
+	static const char *const args[] = {
+		"--matrix", "cpus=1,8", "--runs", "1", "--jobs", "2", "--timeout", "30",
+		"--seed", "0", "--", NULL,
+	};
+	struct regress_result r = { 0 };
+	char json[PATH_MAX + 8], err[256];
+	int fds = count_fds();
+	uint64_t t0 = monotonic_ms();
+	pid_t killer = fork();
+
+	ck_assert_int_ge(killer, 0);
+	if (!killer) {
+		sleep(3);
+		kill(getppid(), SIGINT);
+		_exit(0);
+	}
+	ck_assert_int_eq(run(args), 1);
+	ck_assert_int_eq(waitpid(killer, NULL, 0), killer);
+	ck_assert_msg(monotonic_ms() - t0 < 10000, "took %llu ms",
+		      (unsigned long long)(monotonic_ms() - t0));
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1); /* the stuck child was reaped */
+	snprintf(json, sizeof(json), "%s/r.json", dir);
+	ck_assert_msg(!regress_json_read(json, &r, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(r.nboots, 1); /* the finished boot, written */
+	ck_assert_int_eq(r.boots[0].verdict, RV_PASS);
+	regress_result_free(&r);
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+	static const char *const bad[][4] = {
+		{ "--runs", "x", NULL }, { "--jobs", "0", NULL }, { "--matrix", "cpus=a", NULL },
+		{ "--shard", "0/2", NULL }, { "--ready", "(", NULL }, { "--config", "/nonexistent", NULL },
+		{ "--stall", "-1", NULL }, { "stray", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(run(bad[i]), 2);
+}
+END_TEST
+
+START_TEST(config_file_errors_name_the_line)
+{
+	char cfg[PATH_MAX + 8];
+	const char *args[] = { "--config", cfg, NULL };
+	FILE *f;
+
+	snprintf(cfg, sizeof(cfg), "%s/c.conf", dir);
+	f = fopen(cfg, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "# a matrix\ncpus = 1,2\n\nruns=2\nfirmware=bios\n");
+	fclose(f);
+	ck_assert_int_eq(run(args), 2);
+	f = fopen(cfg, "w");
+	fprintf(f, "cpus=1\nruns=1\nstall=1\nrun-arg=--kernel\nrun-arg=k\n");
+	fclose(f);
+	ck_assert_int_eq(run(args), 0);
+}
+END_TEST
+
+static Suite *regress_sched_suite(void)
+{
+	Suite *s = suite_create("regress_sched");
+	TCase *tc = tcase_create("fake_hvmm");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, every_story_gets_its_verdict);
+	tcase_add_test(tc, until_fail_and_shards_limit_the_boots);
+	tcase_add_test(tc, a_missing_binary_is_a_vmm_error_not_a_hang);
+	tcase_add_test(tc, sigint_ends_the_run_cleanly);
+	tcase_add_test(tc, usage_errors_exit_2);
+	tcase_add_test(tc, config_file_errors_name_the_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(regress_sched_suite)

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Machine-readable state for the control socket (api.c): `status-json`
+ * answers "ok" and one compact JSON object on one line (docs/regress.md
+ * section 2); `regs` answers "ok" and every vCPU's registers. Both are
+ * called on the control socket's thread and bounded in time: the vCPUs
+ * are paused for a moment (SINT2 MSRs, registers), never indefinitely.
+ */
+#ifndef HVMM_STATUS_JSON_H
+#define HVMM_STATUS_JSON_H
+
+#include <stdio.h>
+
+struct vm;
+
+/* 0, or -ENOMEM (nothing written then). */
+int status_json(struct vm *vm, FILE *out);
+/* 0, -ETIMEDOUT (the vCPUs did not pause in time) or -ENODEV (nothing written). */
+int status_regs(struct vm *vm, FILE *out);
+
+#endif
