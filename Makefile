@@ -111,6 +111,8 @@ unit-san: deps
 # ordered by acquire/release on the indices, which TSan does model.
 TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg \
 	test_flash test_pci test_vblk test_hv_vsm test_events
+# The gdbstub server: stub thread + a VM thread reporting stops.
+TSAN_UNITS += test_gdb_server
 TSAN_CFLAGS := -O1 -g -fsanitize=thread \
 	$(shell $(CC) -Werror -Wno-tsan -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-tsan)
 unit-tsan: deps
@@ -122,6 +124,7 @@ unit-tsan: deps
 PAYLOADS := $(O)/payloads/mb32.elf $(O)/payloads/elf64.elf $(O)/payloads/triple.elf \
 	$(O)/payloads/aout.bin $(O)/payloads/flood.elf \
 	$(O)/payloads/hostile.elf $(O)/payloads/flash.elf $(O)/payloads/vtl.elf
+PAYLOADS += $(O)/payloads/gdbtest.elf
 payloads: $(PAYLOADS) $(O)/tools/jsonflat
 
 # The integration cases' JSON checker (tests/integration/jsonflat.c).
@@ -174,6 +177,17 @@ $(O)/guest/vtl/%.o: tests/guest/vtl/% $(wildcard tests/guest/vtl/*.h) $(GUEST_LI
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Itests/guest/vtl -c -o $@ $<
 $(O)/payloads/vtl.elf: $(VTL_OBJS) $(GUEST_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(GUEST_LD) -o $@ $^
+
+# The gdbstub test guest (docs/gdbstub.md): symbols to break, watch and
+# step on for the scripted gdb sessions.
+GDBTEST_SRCS := $(sort $(wildcard tests/guest/gdb/*.c tests/guest/gdb/*.S))
+GDBTEST_OBJS := $(GDBTEST_SRCS:tests/guest/gdb/%=$(O)/guest/gdb/%.o)
+$(O)/guest/gdb/%.o: tests/guest/gdb/% $(GUEST_LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+$(O)/payloads/gdbtest.elf: $(GDBTEST_OBJS) $(GUEST_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(GUEST_LD) -o $@ $^
 
@@ -285,7 +299,12 @@ $(O)/fuzz/fuzz_vmbus_server: fuzz/fuzz_vmbus_server.c tests/unit/vmbus_fake_gues
 $(O)/fuzz/fuzz_regress_json: fuzz/fuzz_regress_json.c vmm/regress/results.c vmm/regress/common.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $^ -ljansson -lm
-FUZZERS := $(O)/fuzz/fuzz_regress_json $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
+# The gdbstub core (vmm/gdb/) on bytes from a fake gdb, into the unit tests' fake target.
+GDB_CORE_SRCS := $(sort $(wildcard vmm/gdb/*.c))
+$(O)/fuzz/fuzz_gdb: fuzz/fuzz_gdb.c $(GDB_CORE_SRCS) vmm/x86_walk.c tests/unit/gdb_fake.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Itests/unit -o $@ $< $(GDB_CORE_SRCS) vmm/x86_walk.c
+FUZZERS := $(O)/fuzz/fuzz_gdb $(O)/fuzz/fuzz_regress_json $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
 	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma $(O)/fuzz/fuzz_pci $(O)/fuzz/fuzz_virtio_blk \
 	$(O)/fuzz/fuzz_hv_hcall $(O)/fuzz/fuzz_hv_vsm $(O)/fuzz/fuzz_x86_walk $(O)/fuzz/fuzz_hv_vsm_mem
 fuzz: deps
