@@ -452,9 +452,11 @@ int regress_main(int argc, char **argv)
 		ret = HVMM_EXIT_USAGE;
 	} else {
 		ret = regress_sched_run(&o, &r, plan, nplan);
-		/* Partial results (SIGINT, --until-fail) are written too. */
+		/* Partial results (SIGINT, --until-fail) are written too. The
+		 * summary is the command's output (stdout, as for merge); the
+		 * progress lines and diagnostics go to stderr. */
 		if (ret != HVMM_EXIT_USAGE) {
-			int fin = regress_finish(&r, &o.outputs, stderr);
+			int fin = regress_finish(&r, &o.outputs, stdout);
 
 			ret = fin > ret ? fin : ret; /* 2 (an output failed) wins */
 		}
