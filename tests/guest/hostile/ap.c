@@ -2,29 +2,19 @@
 /*
  * The second vCPU: brought up with INIT-SIPI-SIPI through the xAPIC
  * (Intel SDM vol. 3, 9.4.4 "MP Initialization Example"; Linux
- * wakeup_secondary_cpu_via_init(), arch/x86/kernel/smpboot.c), it runs
- * through tramp.S's trampoline into ap_main(), enables its own SynIC and,
+ * wakeup_secondary_cpu_via_init(), arch/x86/kernel/smpboot.c) by the
+ * shared runtime's smp_start_ap() (tests/guest/lib/smp.c), it runs
+ * into ap_main(), enables its own SynIC and,
  * while the BSP works through its hostile steps, sends concurrent
  * hostile traffic: garbage posts, CLOSE/OPEN/TEARDOWN/MODIFY of the
  * channel the BSP is using, signals, EOMs, and now and then an
  * INITIATE_CONTACT that moves the server's messages to itself.
  */
 #include "hostile.h"
+#include "smp.h"
 
-#define TRAMP_BASE 0x80000ULL
-#define SIPI_VECTOR (TRAMP_BASE >> 12)
-#define LAPIC_BASE 0xfee00000ULL
-#define LAPIC_SVR 0xf0
-#define LAPIC_ICR_LO 0x300
-#define LAPIC_ICR_HI 0x310
-#define ICR_BUSY (1u << 12)
-#define ICR_ALL_BUT_SELF (3u << 18)
-#define ICR_INIT 0x4500u /* INIT, level, assert */
-#define ICR_SIPI 0x4600u
 #define AP_MAX_ITERS 6000 /* bounds the AP's VM exits whatever the BSP does */
 #define AP_PACE_MS 2      /* spread them over the BSP's whole attack phase */
-
-extern const uint8_t tramp_start[], tramp_end[], tramp_cr3[], tramp_stack[], tramp_entry[];
 
 static uint8_t ap_stack[16384] __attribute__((aligned(16)));
 static uint8_t ap_simp[PAGE] ALIGNED_PAGE, ap_siefp[PAGE] ALIGNED_PAGE;
@@ -34,31 +24,6 @@ static struct vp ap_vp = { 1, (struct hv_msg *)ap_simp, ap_siefp, (struct hv_pos
 volatile int ap_alive, ap_done;
 static volatile int ap_run, ap_quit;
 static volatile uint64_t ap_seed;
-
-static void lapic_write(uint32_t reg, uint32_t v)
-{
-	*(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + reg) = v;
-}
-
-static uint32_t lapic_read(uint32_t reg)
-{
-	return *(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + reg);
-}
-
-static void icr_send(uint32_t lo)
-{
-	unsigned int i;
-
-	lapic_write(LAPIC_ICR_HI, 0);
-	lapic_write(LAPIC_ICR_LO, lo);
-	for (i = 0; i < 1000 && (lapic_read(LAPIC_ICR_LO) & ICR_BUSY); i++)
-		cpu_relax();
-}
-
-static void put_tramp_u64(const uint8_t *field, uint64_t v)
-{
-	memcpy((void *)(uintptr_t)(TRAMP_BASE + (uintptr_t)(field - tramp_start)), &v, 8);
-}
 
 static void ap_iteration(struct rng *r);
 
@@ -92,17 +57,7 @@ static void ap_main(void)
 
 bool ap_start(void)
 {
-	uint64_t cr3;
-
-	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	memcpy((void *)(uintptr_t)TRAMP_BASE, tramp_start, (size_t)(tramp_end - tramp_start));
-	put_tramp_u64(tramp_cr3, cr3);
-	put_tramp_u64(tramp_stack, (uintptr_t)(ap_stack + sizeof(ap_stack)));
-	put_tramp_u64(tramp_entry, (uintptr_t)ap_main);
-	lapic_write(LAPIC_SVR, 0x1ff); /* software-enable this APIC */
-	icr_send(ICR_ALL_BUT_SELF | ICR_INIT);
-	icr_send(ICR_ALL_BUT_SELF | ICR_SIPI | SIPI_VECTOR);
-	icr_send(ICR_ALL_BUT_SELF | ICR_SIPI | SIPI_VECTOR);
+	smp_start_ap(ap_main, ap_stack + sizeof(ap_stack));
 	return spin_wait(flag_set, (void *)&ap_alive, 3000);
 }
 
