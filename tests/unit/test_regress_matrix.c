@@ -84,15 +84,37 @@ START_TEST(bad_axes_are_refused_with_a_reason)
 	add_bad("cpus", "AXIS=V1");
 	add_bad("=1", "AXIS=V1");
 	add_bad("colour=red", "unknown axis 'colour'");
-	add_bad("cpus=0", "1..288");
-	add_bad("cpus=1x", "1..288");
+	add_bad("cpus=0", "1..64");
+	add_bad("cpus=1x", "1..64");
+	add_bad("cpus=65", "1..64"); /* hvmm run's own limit (VM_MAX_CPUS) */
 	add_bad("cpus=1,,2", "empty value");
 	add_bad("cpus=", "empty value");
 	add_bad("cpus=1,1", "given twice");
 	add_bad("firmware=bios", "direct or uefi");
 	add_bad("isolation=snp", "none or vbs");
 	add_bad("mem=lots", "not a size");
-	add_bad("kernel=a=b", "may not contain");
+	add_bad("kernel=a=b", "without blanks");
+	/* What a result file could not read back (results.c): refused here. */
+	add_bad("kernel=/images/my kernel", "without blanks");
+	add_bad("initrd=/x/\"q\"", "without blanks");
+	add_bad("disk=a&b", "without blanks");
+}
+END_TEST
+
+/* The longest value a result file takes is accepted, one more is not. */
+START_TEST(long_paths_up_to_the_result_limit)
+{
+	struct regress_matrix m = { 0 };
+	char spec[REGRESS_MAX_NAME + 16];
+
+	memset(spec, 'k', sizeof(spec));
+	memcpy(spec, "kernel=/", 8);
+	spec[7 + REGRESS_MAX_NAME] = 0;
+	add_ok(&m, spec);
+	regress_matrix_free(&m);
+	spec[7 + REGRESS_MAX_NAME] = 'k';
+	spec[8 + REGRESS_MAX_NAME] = 0;
+	add_bad(spec, "1..512");
 }
 END_TEST
 
@@ -209,6 +231,7 @@ static Suite *regress_matrix_suite(void)
 	tcase_add_test(tc, an_axis_given_again_takes_the_later_values);
 	tcase_add_test(tc, no_axes_is_one_default_cell);
 	tcase_add_test(tc, bad_axes_are_refused_with_a_reason);
+	tcase_add_test(tc, long_paths_up_to_the_result_limit);
 	tcase_add_test(tc, too_large_a_matrix_is_refused);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plan");

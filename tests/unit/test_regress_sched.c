@@ -141,6 +141,41 @@ START_TEST(every_story_gets_its_verdict)
 }
 END_TEST
 
+/*
+ * An hvmm that ignores SIGTERM gets the whole grace (2 s) before the
+ * SIGKILL, counted from the SIGTERM, not from before the failure
+ * snapshot (which takes seconds when hvmm is slow to answer): else the
+ * bundle's events lose their end.
+ */
+START_TEST(sigkill_comes_a_full_grace_after_sigterm)
+{
+	static const char *const args[] = {
+		"--matrix", "cpus=9", "--stall", "1", "--timeout", "20", "--", NULL,
+	};
+	struct regress_result r = { 0 };
+	char path[PATH_MAX + 32], err[256], line[256];
+	double t_term = -1;
+	FILE *f;
+
+	ck_assert_int_eq(run(args), 1);
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	ck_assert_msg(!regress_json_read(path, &r, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(r.boots[0].verdict, RV_LOST_VMBUS_SIGNAL);
+	snprintf(path, sizeof(path), "%s/b/cpus=9/0/events.jsonl", dir);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "\"sigterm\""))
+			ck_assert_int_eq(sscanf(line, "{\"t\": %lf", &t_term), 1);
+	fclose(f);
+	ck_assert_msg(t_term >= 0, "the fake never got SIGTERM");
+	/* The fake's clock starts after the runner's launch: duration is the later. */
+	ck_assert_msg(r.boots[0].duration - t_term >= 1.9, "SIGKILL %.2f s after SIGTERM",
+		      r.boots[0].duration - t_term);
+	regress_result_free(&r);
+}
+END_TEST
+
 START_TEST(until_fail_and_shards_limit_the_boots)
 {
 	static const char *const args[] = {
@@ -254,6 +289,7 @@ static Suite *regress_sched_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, every_story_gets_its_verdict);
+	tcase_add_test(tc, sigkill_comes_a_full_grace_after_sigterm);
 	tcase_add_test(tc, until_fail_and_shards_limit_the_boots);
 	tcase_add_test(tc, a_missing_binary_is_a_vmm_error_not_a_hang);
 	tcase_add_test(tc, sigint_ends_the_run_cleanly);

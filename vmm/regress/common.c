@@ -41,6 +41,18 @@ int regress_verdict_parse(const char *id)
 	return -1;
 }
 
+bool regress_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > REGRESS_MAX_NAME)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~' || strchr("\"'=,<>&\\", *s))
+			return false;
+	return true;
+}
+
 bool regress_boot_stage(const struct regress_boot *b, const char *name, double *t)
 {
 	for (int i = 0; i < b->nstages; i++) {

@@ -41,17 +41,19 @@ static bool diag_has(const struct diag *d, const char *name)
 	return false;
 }
 
-/* Record the first t of a stage. */
+/* Record the first t of a stage. Only what a result file can hold
+ * (regress.h): a name outside the rule is not a stage, and a stream that
+ * never ends its names stops being recorded. */
 static int diag_stage(struct diag *d, const char *name, double t)
 {
-	if (diag_has(d, name))
+	if (!regress_name_ok(name) || diag_has(d, name))
 		return 0;
+	if (d->nstages >= REGRESS_MAX_STAGES)
+		return -E2BIG;
 	if (d->nstages == d->capstages) {
 		int cap = d->capstages ? d->capstages * 2 : 32;
 		struct regress_stage *ns;
 
-		if (cap > 4096)
-			return -E2BIG; /* a stream that never ends its names: stop recording */
 		ns = realloc(d->stages, (size_t)cap * sizeof(*ns));
 		if (!ns)
 			return -ENOMEM;

@@ -81,6 +81,20 @@ struct regress_result {
 	struct regress_boot *boots;
 };
 
+/* Stages per boot a result may hold (64 vCPUs' entries, channels, ...). */
+#define REGRESS_MAX_STAGES 512
+/* The longest axis name or value, stage name (docs/regress.md section 4). */
+#define REGRESS_MAX_NAME 512
+/*
+ * The one rule for axis names and values and stage names, checked where a
+ * run takes them (matrix.c) and where a result file is read (results.c),
+ * so that every result hvmm writes reads back: 1..REGRESS_MAX_NAME
+ * printable ASCII characters without blanks, quotes, '=', ',', '<', '>',
+ * '&' or backslashes (they would break the cell id and every output
+ * format's quoting).
+ */
+bool regress_name_ok(const char *s);
+
 void regress_result_free(struct regress_result *r);
 /* Stage lookup; returns false when the boot never reached it. */
 bool regress_boot_stage(const struct regress_boot *b, const char *name, double *t);

@@ -20,8 +20,6 @@
 
 #define MAX_CELLS 4096
 #define MAX_BOOTS 1000000
-#define MAX_STAGES 256
-#define MAX_NAME 128		/* axis names/values, stage names */
 #define MAX_T 1e7		/* seconds: a boot is not four months long */
 
 /* ---- writing ---- */
@@ -209,20 +207,6 @@ static int get_time(struct rd *rd, json_t *v, const char *where, const char *key
 	return 0;
 }
 
-/* Names in the result: printable ASCII without blanks, quotes, '=' or ','
- * (they would break the cell id and every output format's quoting). */
-static bool name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > MAX_NAME)
-		return false;
-	for (; *s; s++)
-		if (*s <= ' ' || *s > '~' || strchr("\"'=,<>&\\", *s))
-			return false;
-	return true;
-}
-
 static int read_seed(struct rd *rd, json_t *v, unsigned long long *seed)
 {
 	char *end;
@@ -272,7 +256,7 @@ static int read_cell(struct rd *rd, json_t *o, int i, struct regress_result *r)
 	if (json_object_size(axes) > REGRESS_MAX_AXES)
 		return bad(rd, "%s: more than %d axes", where, REGRESS_MAX_AXES);
 	json_object_foreach(axes, key, v) {
-		if (!name_ok(key) || !json_is_string(v) || !name_ok(json_string_value(v)))
+		if (!regress_name_ok(key) || !json_is_string(v) || !regress_name_ok(json_string_value(v)))
 			return bad(rd, "%s: axis \"%.40s\" is not name: \"value\" (no blanks, quotes, = or ,)",
 				   where, key);
 		c->axis[c->naxes] = strdup(key);
@@ -312,15 +296,15 @@ static int read_stages(struct rd *rd, json_t *st, const char *where, struct regr
 
 	if (!json_is_object(st))
 		return bad(rd, "%s: \"stages\" is not an object", where);
-	if (json_object_size(st) > MAX_STAGES)
-		return bad(rd, "%s: more than %d stages", where, MAX_STAGES);
+	if (json_object_size(st) > REGRESS_MAX_STAGES)
+		return bad(rd, "%s: more than %d stages", where, REGRESS_MAX_STAGES);
 	b->stages = calloc(json_object_size(st) + 1, sizeof(*b->stages));
 	if (!b->stages)
 		return -ENOMEM;
 	json_object_foreach(st, key, v) {
 		struct regress_stage *s = &b->stages[b->nstages];
 
-		if (!name_ok(key))
+		if (!regress_name_ok(key))
 			return bad(rd, "%s: bad stage name \"%.40s\"", where, key);
 		if ((err = get_time(rd, v, where, key, &s->t)))
 			return err;

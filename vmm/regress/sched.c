@@ -464,7 +464,9 @@ static void slot_tick(struct sched *s, struct slot *sl, double now)
 			if (v != RV_PASS)
 				slot_snapshot(sl, now);
 			kill(sl->pid, SIGTERM);
-			sl->term_at = now;
+			/* Not `now`: the snapshot above may have taken seconds, and
+			 * the grace before SIGKILL starts with the SIGTERM. */
+			sl->term_at = now_s();
 		}
 	}
 	if (!sl->ex.exited) {
