@@ -28,7 +28,7 @@ def E(evname, **kw):
     ev.write(json.dumps(dict(t=now(), ev=evname, **kw)) + "\n")
     ev.flush()
 
-E("start", cpus=int(opt("--cpus", "1")))
+E("start", cpus=int(opt("--cpus", "1")), pid=os.getpid())
 E("vcpu_entry", vcpu=0)
 ser.write("Linux version 6.1 (fake)\n")
 ser.flush()

@@ -176,6 +176,119 @@ START_TEST(sigkill_comes_a_full_grace_after_sigterm)
 }
 END_TEST
 
+/* The boots' order, "cell/run" per index, of the last run's result. */
+static void boot_order(char *out, size_t len)
+{
+	struct regress_result r = { 0 };
+	char json[PATH_MAX + 8], err[256];
+	size_t off = 0;
+
+	snprintf(json, sizeof(json), "%s/r.json", dir);
+	ck_assert_msg(!regress_json_read(json, &r, err, sizeof(err)), "%s", err);
+	out[0] = 0;
+	for (int i = 0; i < r.nboots; i++)
+		for (int j = 0; j < r.nboots; j++)
+			if (r.boots[j].index == i)
+				off += (size_t)snprintf(out + off, len - off, "%d/%d ",
+							r.boots[j].cell, r.boots[j].run);
+	regress_result_free(&r);
+}
+
+/* --seed is decimal: "010" is the seed 10 (strtoull base 0 read it as 8). */
+START_TEST(seed_is_decimal)
+{
+	static const char *const ten[] = {
+		"--matrix", "cpus=1,2", "--runs", "3", "--jobs", "6", "--seed", "10", "--", NULL,
+	};
+	static const char *const oh_ten[] = {
+		"--matrix", "cpus=1,2", "--runs", "3", "--jobs", "6", "--seed", "010", "--", NULL,
+	};
+	static const char *const eight[] = {
+		"--matrix", "cpus=1,2", "--runs", "3", "--jobs", "6", "--seed", "8", "--", NULL,
+	};
+	char a[256], b[256], c[256];
+
+	ck_assert_int_eq(run(ten), 0);
+	boot_order(a, sizeof(a));
+	ck_assert_int_eq(run(oh_ten), 0);
+	boot_order(b, sizeof(b));
+	ck_assert_int_eq(run(eight), 0);
+	boot_order(c, sizeof(c));
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c); /* else the check above proves nothing */
+}
+END_TEST
+
+/* A caller that ignores SIGCHLD (inherited by exec) must not make the
+ * runner lose its children's statuses and spin until killed. */
+START_TEST(an_ignored_sigchld_is_not_inherited_by_the_run)
+{
+	static const char *const args[] = { "--matrix", "cpus=1", "--timeout", "8", "--", NULL };
+	struct regress_result r = { 0 };
+	char json[PATH_MAX + 8], err[256];
+
+	signal(SIGCHLD, SIG_IGN);
+	ck_assert_int_eq(run(args), 0);
+	ck_assert_ptr_eq(signal(SIGCHLD, SIG_DFL), SIG_IGN); /* restored for the caller */
+	snprintf(json, sizeof(json), "%s/r.json", dir);
+	ck_assert_msg(!regress_json_read(json, &r, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(r.boots[0].verdict, RV_PASS);
+	regress_result_free(&r);
+}
+END_TEST
+
+static bool pid_gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool gone;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	gone = !fgets(buf, sizeof(buf), f) || !(p = strrchr(buf, ')')) || p[2] == 'Z';
+	fclose(f);
+	return gone;
+}
+
+/* A runner killed outright (SIGKILL, OOM) takes its boots with it. */
+START_TEST(a_killed_runner_leaves_no_vm_running)
+{
+	static const char *const args[] = {
+		"--matrix", "cpus=3", "--stall", "100", "--timeout", "30", "--", NULL,
+	};
+	char ev[PATH_MAX + 32], line[256];
+	pid_t runner, vm = 0;
+	FILE *f;
+	int i;
+
+	runner = fork();
+	ck_assert_int_ge(runner, 0);
+	if (!runner)
+		_exit(run(args));
+	snprintf(ev, sizeof(ev), "%s/b/cpus=3/0/events.jsonl", dir);
+	for (i = 0; i < 100 && !vm; i++) {
+		usleep(100000);
+		f = fopen(ev, "r");
+		if (f) {
+			if (fgets(line, sizeof(line), f) && strstr(line, "\"pid\": "))
+				vm = atoi(strstr(line, "\"pid\": ") + 7);
+			fclose(f);
+		}
+	}
+	ck_assert_msg(vm > 0, "the fake hvmm never started");
+	ck_assert(!pid_gone(vm));
+	kill(runner, SIGKILL);
+	ck_assert_int_eq(waitpid(runner, NULL, 0), runner);
+	for (i = 0; i < 50 && !pid_gone(vm); i++)
+		usleep(100000);
+	if (!pid_gone(vm))
+		kill(vm, SIGKILL);
+	ck_assert_msg(i < 50, "the VM (pid %d) outlived its runner", (int)vm);
+}
+END_TEST
+
 START_TEST(until_fail_and_shards_limit_the_boots)
 {
 	static const char *const args[] = {
@@ -290,6 +403,9 @@ static Suite *regress_sched_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, every_story_gets_its_verdict);
 	tcase_add_test(tc, sigkill_comes_a_full_grace_after_sigterm);
+	tcase_add_test(tc, seed_is_decimal);
+	tcase_add_test(tc, an_ignored_sigchld_is_not_inherited_by_the_run);
+	tcase_add_test(tc, a_killed_runner_leaves_no_vm_running);
 	tcase_add_test(tc, until_fail_and_shards_limit_the_boots);
 	tcase_add_test(tc, a_missing_binary_is_a_vmm_error_not_a_hang);
 	tcase_add_test(tc, sigint_ends_the_run_cleanly);

@@ -179,7 +179,7 @@ static int opt_set(struct regress_opts *o, struct cli_strings *s, const char *na
 		char *end;
 
 		errno = 0;
-		o->seed = strtoull(v, &end, 0);
+		o->seed = strtoull(v, &end, 10); /* "010" is ten, not eight */
 		if (errno || end == v || *end || *v == '-') {
 			snprintf(err, errlen, "--seed: '%s' is not an unsigned integer", v);
 			return -EINVAL;

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <regex.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,7 @@ static int open_in(const char *dir, const char *name, int flags)
 
 static int slot_launch(struct sched *s, struct slot *sl, int plan_i)
 {
+	pid_t parent;
 	const struct regress_plan_boot *pb = &s->plan[plan_i];
 	struct diag_cfg cfg = {
 		.timeout = s->o->timeout, .shutdown_timeout = s->o->shutdown_timeout,
@@ -211,6 +213,7 @@ static int slot_launch(struct sched *s, struct slot *sl, int plan_i)
 	diag_init(&sl->d, &cfg);
 	sl->t0 = now_s();
 	sl->next_status = sl->t0 + STATUS_EVERY_S;
+	parent = getpid();
 	sl->pid = fork();
 	if (sl->pid < 0) {
 		ret = -errno;
@@ -219,8 +222,12 @@ static int slot_launch(struct sched *s, struct slot *sl, int plan_i)
 	if (sl->pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
 
-		/* Its own process group: a terminal's ^C reaches the runner only. */
+		/* Its own process group: a terminal's ^C reaches the runner only.
+		 * A runner that dies without reaping (SIGKILL, OOM, a crash) takes
+		 * its VMs with it instead of leaving them running for minutes. */
 		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		if (devnull >= 0) {
 			dup2(devnull, STDIN_FILENO);
@@ -529,7 +536,8 @@ int regress_sched_run(const struct regress_opts *o, struct regress_result *r,
 		      const struct regress_plan_boot *plan, int nplan)
 {
 	struct sched s = { .o = o, .r = r, .plan = plan, .nplan = nplan };
-	struct sigaction sa = { .sa_handler = on_sigint }, old_int, old_term;
+	struct sigaction sa = { .sa_handler = on_sigint }, old_int, old_term, old_chld;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	int ret;
 
 	r->boots = calloc((size_t)nplan + 1, sizeof(*r->boots));
@@ -556,6 +564,9 @@ int regress_sched_run(const struct regress_opts *o, struct regress_result *r,
 	interrupted = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	/* An ignored SIGCHLD inherited from the caller would make the kernel
+	 * reap the boots itself, and waitpid() fail for good. */
+	sigaction(SIGCHLD, &dfl, &old_chld);
 	while (!interrupted && (s.running || (s.next < nplan && !s.stop_launching))) {
 		struct timespec ts = { .tv_nsec = TICK_MS * 1000000L };
 
@@ -587,6 +598,7 @@ int regress_sched_run(const struct regress_opts *o, struct regress_result *r,
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
 	if (s.next < nplan && !interrupted && !s.failed)
 		ret = 1; /* boots not started for a setup failure */
 	qsort(r->boots, (size_t)r->nboots, sizeof(*r->boots), boot_cmp);
