@@ -55,6 +55,32 @@ junit_valid() {
 	fi
 }
 
+# bundle_events FILE: a drop-eom boot's events (docs/regress.md section 1)
+bundle_events() {
+	python3 - "$1" <<'EOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+names = [e["ev"] for e in ev]
+ok = (ev[0]["ev"] == "start" and "drop-eom" in ev[0].get("inject", []) and
+      "vmbus_contact" in names and "vmbus_open" not in names and
+      names[-1] == "exit" and names.count("exit") == 1)
+sys.exit(0 if ok else 1)
+EOF
+}
+
+# bundle_msg_stuck FILE: the saved status-json has a VP whose message has
+# waited 5 s or more (the classifier's --stall)
+bundle_msg_stuck() {
+	python3 - "$1" <<'EOF'
+import json, sys
+text = open(sys.argv[1]).read()
+st = json.loads(text[text.index("{"):])
+ok = any(v.get("msg_queued", 0) > 0 and v.get("msg_queued_since") is not None and
+         st["t"] - v["msg_queued_since"] >= 5 for v in st.get("synic", []))
+sys.exit(0 if ok else 1)
+EOF
+}
+
 case_regress_lost_signal() {
 	# The seed bug: with late-event-port the shutdown IC's NEGOTIATE is
 	# never signalled. Even with the default --timeout 360 the runner must
@@ -82,6 +108,11 @@ case_regress_drop_eom() {
 		--debug-inject drop-eom
 	expect "one boot recorded" [ "$(result_count)" = 1 ]
 	expect "the boot: lost_vmbus_message" result_all 'b["verdict"] == "lost_vmbus_message"'
+	# The bundle: hvmm's own record of the lost message.
+	expect "bundle: events parse, start names drop-eom, contact made, no channel opened, exit last" \
+		bundle_events "$rdir/boots/default/0/events.jsonl"
+	expect "bundle: status shows a message waiting since 5 s or more" \
+		bundle_msg_stuck "$rdir/boots/default/0/status.json"
 	finish
 }
 
