@@ -6,7 +6,10 @@
 # CI a minute and a half.) Uses regress_run and friends from
 # 81-regress.sh. Five boots per run is the least with which Mann-Whitney
 # can reach p < 0.01 (two-sided, exact: 2/252 = 0.0079 at best).
-all_cases+=" regress_compare"
+# Ten boots of the Debian kernel: about five minutes of lab time, too
+# many for CI's hour next to the rest, so it runs when named
+# (scripts/regress-acceptance runs it).
+named_cases+=" regress_compare"
 
 case_regress_compare() {
 	local base=$OUT/regress_compare_base.json all_ok=1
