@@ -341,6 +341,47 @@ START_TEST(stop_without_gdb)
 }
 END_TEST
 
+/*
+ * The VM ends while gdb waits in `c`: the glue reports GDB_STOP_EXITED
+ * and stops the server at once; gdb must still get its W packet (the
+ * stop is handled before the quit when both are pending).
+ */
+START_TEST(exit_reaches_gdb)
+{
+	struct gdb_stop st = { .reason = GDB_STOP_EXITED, .signal = 0 };
+	struct pollfd p;
+	struct gdb_addr a;
+	char buf[64];
+	size_t len = 0;
+	int fd;
+
+	ck_assert_int_eq(start_server("tcp:127.0.0.1:0", true), 0);
+	ck_assert_int_eq(gdb_addr_parse("tcp:127.0.0.1:1", &a), 0);
+	((struct sockaddr_in *)&a.sa)->sin_port = htons((uint16_t)gdb_server_port(srv));
+	fd = connect_to(&a);
+	ck_assert_str_eq(raw_ask(fd, "qC"), "QC1");
+	ck_assert_int_eq(write(fd, "$c#63", 5), 5);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(read(fd, buf, 1), 1); /* the ack */
+	ck_assert_int_eq(buf[0], '+');
+	usleep(50 * 1000); /* the fake VM thread resumed: nothing stops it */
+	gdb_server_report_stop(srv, &st);
+	gdb_server_stop(srv);
+	start_server("unix:", true); /* fails: clears srv under the lock */
+	while (len < sizeof(buf) - 1 && poll(&p, 1, 5000) == 1) {
+		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	buf[len] = 0;
+	ck_assert_msg(strstr(buf, "$W00#b7") != NULL, "got '%s'", buf);
+	close(fd);
+}
+END_TEST
+
 static Suite *gdb_server_suite(void)
 {
 	Suite *s = suite_create("gdb_server");
@@ -352,6 +393,7 @@ static Suite *gdb_server_suite(void)
 	tcase_add_test(tc, gdb_twice_and_hangup);
 	tcase_add_test(tc, unix_socket);
 	tcase_add_test(tc, stop_without_gdb);
+	tcase_add_test(tc, exit_reaches_gdb);
 	suite_add_tcase(s, tc);
 	return s;
 }
