@@ -476,6 +476,7 @@ int vm_gdb_start(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct vm_gdb *g;
+	unsigned int i;
 	int caps, ret;
 
 	if (!cfg->gdb)
@@ -493,9 +494,16 @@ int vm_gdb_start(struct vm *vm)
 	pthread_cond_init(&g->cond, NULL);
 	caps = ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
 	g->blockirq = caps > 0 && (caps & KVM_GUESTDBG_BLOCKIRQ);
-	/* --gdb-wait: every vCPU parks at its first point, before any guest code. */
+	/*
+	 * Every vCPU may run (its act is "continue") unless --gdb-wait: then
+	 * it parks at its first point, before any guest code. No attn
+	 * without --gdb-wait: the first gdb's stop_all sets it.
+	 */
+	for (i = 0; i < vm->ncpus; i++)
+		g->v[i].act.kind = GDB_RESUME_CONT;
 	g->running = !cfg->gdb_wait;
-	vm_gdb_attn_all(g, false);
+	if (cfg->gdb_wait)
+		vm_gdb_attn_all(g, false);
 	ret = vcpu_set_exit_handler(KVM_EXIT_DEBUG, vm_gdb_handle_exit);
 	if (!ret)
 		ret = gdb_server_start(cfg->gdb, &vm_gdb_ops, g, cfg->gdb_wait, &g->srv);
