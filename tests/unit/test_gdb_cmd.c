@@ -46,7 +46,7 @@ START_TEST(unknown_and_malformed)
 {
 	static const char *const bad[] = {
 		"m", "m1000", "m1000,", "m,4", "mzz,4", "m1000,4x", "M1000,2:zz00", "M1000,2:00",
-		"M1000,1:000", "X1000,2:a", "Xq", "p", "p48", "pzz", "P0=12", "P48=00", "Pzz",
+		"M1000,1:000", "X1000,2:a", "Xq", "p", "p49", "pzz", "P0=12", "P48=00", "Pzz",
 		"Hg", "Hx1", "Hg99", "T", "T99", "T-1", "Z0", "Z0,1000", "Z0,1000,2", "Z5,1000,1",
 		"Z1,1000,1;X", "z9,0,0", "C", "Czz", "C1ff", "S05;zz", "c1000x", "vCont", "vCont;x",
 		"vCont;c:99", "vCont;r1000", "vCont;C", "vCont;c;", "Qqemu.PhyMemMode:2", "qRcmd,6",
