@@ -162,7 +162,7 @@ void vm_gdb_vcpu_point(struct vcpu *vcpu)
  * KVM_EXIT_DEBUG: gdb's (a planted int3, a DR slot, a step) parks the VM
  * and reports; the guest's own #BP/#DB goes back to the guest.
  */
-static int vm_gdb_handle_exit(struct vcpu *vcpu)
+int vm_gdb_debug_exit(struct vcpu *vcpu)
 {
 	struct kvm_debug_exit_arch *a = &vcpu->run->debug.arch;
 	struct vm_gdb *g = vcpu->vm->gdb;
@@ -504,7 +504,7 @@ int vm_gdb_start(struct vm *vm)
 	g->running = !cfg->gdb_wait;
 	if (cfg->gdb_wait)
 		vm_gdb_attn_all(g, false);
-	ret = vcpu_set_exit_handler(KVM_EXIT_DEBUG, vm_gdb_handle_exit);
+	ret = vcpu_set_exit_handler(KVM_EXIT_DEBUG, vm_gdb_debug_exit);
 	if (!ret)
 		ret = gdb_server_start(cfg->gdb, &vm_gdb_ops, g, cfg->gdb_wait, &g->srv);
 	if (ret) {
@@ -520,6 +520,11 @@ int vm_gdb_start(struct vm *vm)
 		pr_info("gdb: listening on %s%s", cfg->gdb,
 			cfg->gdb_wait ? "; the vCPUs wait for gdb" : "");
 	return 0;
+}
+
+unsigned int vm_gdb_port(const struct vm *vm)
+{
+	return vm->gdb ? gdb_server_port(vm->gdb->srv) : 0;
 }
 
 void vm_gdb_stop(struct vm *vm, int status)

@@ -42,6 +42,15 @@ void vm_gdb_stop(struct vm *vm, int status);
 void vm_gdb_vcpu_point(struct vcpu *vcpu);
 
 /*
+ * The KVM_EXIT_DEBUG handler (installed by vm_gdb_start; a vcpu_exit_fn).
+ * Returns 0; -EINVAL without a stub.
+ */
+int vm_gdb_debug_exit(struct vcpu *vcpu);
+
+/* The TCP port the stub listens on (for tcp:...:0), or 0. */
+unsigned int vm_gdb_port(const struct vm *vm);
+
+/*
  * `monitor CMD` for the VMM's own state (vm_gdb_monitor.c), with every
  * vCPU parked: text into out (always NUL-terminated, cut at cap). 0 or
  * -errno.
