@@ -22,6 +22,7 @@
 #include "hv_vsm.h"
 #include "hv_vsm_mem.h"
 #include "hyperv.h"
+#include "kvm.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -99,18 +100,7 @@ static uint8_t hv_vtl_of(struct hyperv *hv, uint32_t vp)
 
 static int hv_guest_os_id(struct vcpu *vcpu, uint64_t *id)
 {
-	union {
-		struct kvm_msrs hdr;
-		uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
-	} m;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.nmsrs = 1;
-	m.hdr.entries[0].index = HV_X64_MSR_GUEST_OS_ID;
-	if (ioctl(vcpu->fd, KVM_GET_MSRS, &m) != 1)
-		return -EIO;
-	*id = m.hdr.entries[0].data;
-	return 0;
+	return kvm_vcpu_get_msr(vcpu->fd, HV_X64_MSR_GUEST_OS_ID, id);
 }
 
 /*

@@ -218,3 +218,33 @@ void kvm_vm_destroy(struct vm *vm)
 		close(vm->sys_fd);
 	vm->vm_fd = vm->sys_fd = -1;
 }
+
+/* struct kvm_msrs ends in a flexible array: room for one entry. */
+union kvm_one_msr {
+	struct kvm_msrs hdr;
+	uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+};
+
+int kvm_vcpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *val)
+{
+	union kvm_one_msr m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.hdr.entries[0].index = index;
+	if (ioctl(vcpu_fd, KVM_GET_MSRS, &m) != 1)
+		return -EIO;
+	*val = m.hdr.entries[0].data;
+	return 0;
+}
+
+int kvm_vcpu_set_msr(int vcpu_fd, uint32_t index, uint64_t val)
+{
+	union kvm_one_msr m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.hdr.entries[0].index = index;
+	m.hdr.entries[0].data = val;
+	return ioctl(vcpu_fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EIO;
+}

@@ -6,6 +6,8 @@
 #ifndef HVMM_KVM_H
 #define HVMM_KVM_H
 
+#include <stdint.h>
+
 #include "vm.h"
 
 /*
@@ -20,5 +22,12 @@ void kvm_vm_destroy(struct vm *vm);
 
 /* Fetch KVM_GET_SUPPORTED_CPUID into vm->supported_cpuid. */
 int kvm_get_supported_cpuid(struct vm *vm);
+
+/*
+ * One MSR of a vCPU (fd) that is out of KVM_RUN: KVM_GET_MSRS /
+ * KVM_SET_MSRS with a single entry. 0, or -EIO when KVM refuses it.
+ */
+int kvm_vcpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *val);
+int kvm_vcpu_set_msr(int vcpu_fd, uint32_t index, uint64_t val);
 
 #endif

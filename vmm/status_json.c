@@ -16,6 +16,7 @@
 
 #include "events.h"
 #include "hyperv.h"
+#include "kvm.h"
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -73,22 +74,15 @@ static json_t *status_vcpus(struct vm *vm)
  */
 static bool status_read_sint2(struct vm *vm, uint64_t *sint2)
 {
-	union {
-		struct kvm_msrs hdr;
-		uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
-	} m;
 	unsigned int i;
 	bool ok = true;
 
 	if (!vm->vcpus || vcpu_pause_all_timeout(vm, STATUS_PAUSE_MS))
 		return false;
 	for (i = 0; i < vm->ncpus; i++) {
-		memset(&m, 0, sizeof(m));
-		m.hdr.nmsrs = 1;
-		m.hdr.entries[0].index = MSR_HV_SINT2;
-		if (ioctl(vm->vcpus[i].fd, KVM_GET_MSRS, &m) != 1)
+		sint2[i] = 0;
+		if (kvm_vcpu_get_msr(vm->vcpus[i].fd, MSR_HV_SINT2, &sint2[i]))
 			ok = false;
-		sint2[i] = m.hdr.entries[0].data;
 	}
 	vcpu_resume_all(vm);
 	return ok;

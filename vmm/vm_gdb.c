@@ -29,6 +29,7 @@
 #include "gdb/gdb_server.h"
 #include "gdb/gdb_walk.h"
 #include "device.h"
+#include "kvm.h"
 #include "memslot.h"
 #include "vcpu.h"
 #include "util.h"
@@ -228,19 +229,6 @@ static struct vcpu *vm_gdb_held_vcpu(struct vm_gdb *g, unsigned int id)
 	return held ? &g->vm->vcpus[id] : NULL;
 }
 
-static int vm_gdb_msr(struct vcpu *vcpu, unsigned long req, uint64_t *val)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e = { .index = MSR_KERNEL_GS_BASE, .data = *val } };
-
-	if (ioctl(vcpu->fd, req, &m) != 1)
-		return -EIO;
-	*val = m.e.data;
-	return 0;
-}
-
 static int vm_gdb_get_state(struct vcpu *vcpu, struct gdb_kvm_state *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -249,7 +237,7 @@ static int vm_gdb_get_state(struct vcpu *vcpu, struct gdb_kvm_state *k)
 	    ioctl(vcpu->fd, KVM_GET_FPU, &k->fpu) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &k->dbg) < 0)
 		return -errno;
-	return vm_gdb_msr(vcpu, KVM_GET_MSRS, &k->kernel_gs_base);
+	return kvm_vcpu_get_msr(vcpu->fd, MSR_KERNEL_GS_BASE, &k->kernel_gs_base);
 }
 
 static int vm_gdb_read_regs(void *t, unsigned int id, struct gdb_x86_regs *r)
@@ -289,7 +277,7 @@ static int vm_gdb_write_regs(void *t, unsigned int id, const struct gdb_x86_regs
 	if (memcmp(&k.fpu, &old.fpu, sizeof(k.fpu)) && ioctl(vcpu->fd, KVM_SET_FPU, &k.fpu) < 0)
 		return -errno;
 	if (k.kernel_gs_base != old.kernel_gs_base)
-		return vm_gdb_msr(vcpu, KVM_SET_MSRS, &k.kernel_gs_base);
+		return kvm_vcpu_set_msr(vcpu->fd, MSR_KERNEL_GS_BASE, k.kernel_gs_base);
 	return 0;
 }
 

@@ -13,9 +13,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "hyperv.h"
+#include "kvm.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "vm_gdb.h"
@@ -57,13 +57,10 @@ static void mon_print_msrs(struct vm *vm, FILE *f, const struct mon_msr *t, size
 	for (c = 0; c < vm->ncpus; c++) {
 		fprintf(f, "vp %u:\n", c);
 		for (i = 0; i < n; i++) {
-			struct {
-				struct kvm_msrs hdr;
-				struct kvm_msr_entry e;
-			} m = { .hdr.nmsrs = 1, .e.index = t[i].index };
+			uint64_t v;
 
-			if (ioctl(vm->vcpus[c].fd, KVM_GET_MSRS, &m) == 1)
-				fprintf(f, "  %-15s 0x%016" PRIx64 "\n", t[i].name, (uint64_t)m.e.data);
+			if (!kvm_vcpu_get_msr(vm->vcpus[c].fd, t[i].index, &v))
+				fprintf(f, "  %-15s 0x%016" PRIx64 "\n", t[i].name, v);
 			else
 				fprintf(f, "  %-15s (not available)\n", t[i].name);
 		}
