@@ -238,10 +238,17 @@ case_gdb_kernel() {
 	expect "monitor kaslr: the symbol-file line" sec_has "$t" kaslr "^ *symbol-file -o $off vmlinux$"
 	expect "monitor help: the stub's and the VMM's commands" \
 		eval 'sec_has "$t" help kaslr && sec_has "$t" help vmbus && sec_has "$t" help hv-msrs'
-	for c in vmbus synic hv-msrs exits; do
+	for c in vmbus synic hv-msrs hcalls exits; do
 		expect "monitor $c answered" [ -n "$(gdb_section "$t" "$c" | tr -d '[:space:]')" ]
-		expect "monitor $c known" ! sec_has "$t" "$c" "unknown command|[Ee]rror"
+		expect "monitor $c known" ! sec_has "$t" "$c" "unknown (monitor )?command|Hyper-V is off"
 	done
+	expect "monitor vmbus: 5.3, shutdown channel ready" \
+		eval 'sec_has "$t" vmbus "^vmbus: version 5\.3" && sec_has "$t" vmbus "^shutdown: ready"'
+	expect "monitor synic: VP 0's SynIC enabled" \
+		eval 'sec_has "$t" synic "^vp 0:$" && sec_has "$t" synic "^ +SCONTROL +0x0*1$"'
+	expect "monitor hv-msrs: the guest's OS id set" \
+		sec_has "$t" hv-msrs "^ +GUEST_OS_ID +0x0*[1-9a-f][0-9a-f]*$"
+	expect "monitor exits: vCPU 0 exited" sec_has "$t" exits "^vcpu 0: [1-9][0-9]* exits$"
 	expect "info registers: cr0 PG|PE, efer LMA" \
 		[ "$(gdb_val "$t" cr0-pg-pe)$(gdb_val "$t" efer-lma)" = 11 ]
 	expect "second gdb detached" sec_has "$t" detach "^\[Inferior 1 \(.*\) detached\]"
@@ -294,6 +301,8 @@ gdb_uefi_reset_check() {
 	expect "gdb sees real mode as i8086" sec_has "$t" attach '\(currently "i8086"\)'
 	expect "at the reset vector: eip 0xfff0, cs 0xf000" \
 		[ "$(gdb_val "$t" eip)/$(gdb_val "$t" cs)" = 0xfff0/0xf000 ]
+	expect "\$cs_base + \$eip is the reset vector 0xfffffff0 ($(gdb_val "$t" linear-pc))" \
+		[ "$(gdb_val "$t" linear-pc)" = 0xfffffff0 ]
 	expect "CR0.PE clear ($(gdb_val "$t" cr0))" grep -qE "^HVMM reset .* cr0=0x[0-9a-f]*[02468ace]$" "$t"
 	want=$(tail -c 16 "$OVMF_CODE" | head -c 4 | od -An -tx1 | sed 's/ \([0-9a-f][0-9a-f]\)/ 0x\1/g')
 	got=$(gdb_section "$t" attach | sed -n 's/^0xfffffff0:\(.*\)/\1/p' | tr -s '\t ' '  ')

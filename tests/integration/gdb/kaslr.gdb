@@ -15,6 +15,8 @@ echo ==synic==\n
 monitor synic
 echo ==hv-msrs==\n
 monitor hv-msrs
+echo ==hcalls==\n
+monitor hcalls
 echo ==exits==\n
 monitor exits
 echo ==regs==\n
