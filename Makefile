@@ -112,7 +112,7 @@ unit-san: deps
 TSAN_UNITS ?= test_vmbus_server test_ic test_ic_svc test_api test_uart test_log test_fw_cfg \
 	test_flash test_pci test_vblk test_hv_vsm test_events
 # The gdbstub server: stub thread + a VM thread reporting stops.
-TSAN_UNITS += test_gdb_server
+TSAN_UNITS += test_gdb_server test_vm_gdb
 TSAN_CFLAGS := -O1 -g -fsanitize=thread \
 	$(shell $(CC) -Werror -Wno-tsan -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-tsan)
 unit-tsan: deps

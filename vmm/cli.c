@@ -12,13 +12,14 @@
 #include <unistd.h>
 
 #include "firmware.h"
+#include "gdb/gdb_server.h"
 #include "util.h"
 
 enum {
 	OPT_KERNEL = 0x100, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	OPT_ON_REBOOT, OPT_TIMEOUT, OPT_STATS, OPT_HYPERV, OPT_DEBUG_INJECT,
 	OPT_SHUTDOWN_GRACE, OPT_API, OPT_FIRMWARE, OPT_UEFI_VARS, OPT_UEFI, OPT_DISK,
-	OPT_ISOLATION, OPT_VSM, OPT_EVENTS,
+	OPT_ISOLATION, OPT_VSM, OPT_EVENTS, OPT_GDB, OPT_GDB_WAIT,
 };
 
 static const struct option run_opts[] = {
@@ -43,6 +44,8 @@ static const struct option run_opts[] = {
 	{ "uefi", no_argument, NULL, OPT_UEFI },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -83,6 +86,11 @@ void cli_usage(FILE *f)
 "                       0 = stop at once)\n"
 "  --api unix:PATH      control socket for `hvmm ctl PATH COMMAND`\n"
 "  --events PATH|fd:N   write one JSON line per boot stage (docs/regress.md)\n"
+"  --gdb tcp:[HOST:]PORT | unix:PATH\n"
+"                       serve gdb's remote protocol (HOST: 127.0.0.1 unless\n"
+"                       given; docs/gdbstub.md); `target remote :PORT`\n"
+"  --gdb-wait           hold every vCPU before its first instruction until\n"
+"                       gdb resumes it\n"
 "  --firmware FILE      UEFI firmware: OVMF_CODE_4M.fd, OVMF_CODE.fd or OVMF.fd\n"
 "                       (not the Secure Boot builds: *.secboot.fd, *.ms.fd)\n"
 "  --uefi-vars FILE     writable UEFI variable store, created from the\n"
@@ -273,6 +281,8 @@ static int cli_validate(struct vm_config *cfg, char *err, size_t errlen)
 		return cli_err(err, errlen, "--isolation vbs needs --hyperv on");
 	if (cfg->drop_eom && !cfg->hyperv)
 		return cli_err(err, errlen, "--debug-inject drop-eom needs --hyperv on");
+	if (cfg->gdb_wait && !cfg->gdb)
+		return cli_err(err, errlen, "--gdb-wait needs --gdb");
 	if (cfg->vsm && !cfg->hyperv)
 		return cli_err(err, errlen, "--vsm on needs --hyperv on");
 	if (!cfg->kernel && !cfg->firmware)
@@ -399,6 +409,18 @@ static int cli_opt(int c, const char *arg, struct vm_config *cfg, char *err, siz
 		if (!arg[0] || (!strncmp(arg, "fd:", 3) && parse_uint(arg + 3, 0, INT_MAX, &v)))
 			return cli_err(err, errlen, "--events: '%s' is not PATH or fd:N", arg);
 		cfg->events = arg;
+		break;
+	case OPT_GDB: {
+		struct gdb_addr a;
+
+		if (gdb_addr_parse(arg, &a))
+			return cli_err(err, errlen,
+				       "--gdb: '%s' is not tcp:PORT, tcp:HOST:PORT or unix:PATH", arg);
+		cfg->gdb = arg;
+		break;
+	}
+	case OPT_GDB_WAIT:
+		cfg->gdb_wait = true;
 		break;
 	case 'v':
 		if (log_level < LOG_DEBUG)

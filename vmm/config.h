@@ -43,6 +43,8 @@ struct vm_config {
 	const char *events;      /* --events PATH or fd:N, or NULL */
 	unsigned int shutdown_grace_s; /* SIGTERM: graceful, then hard stop */
 	const char *api_path;    /* --api unix:PATH, or NULL */
+	const char *gdb;         /* --gdb tcp:[HOST:]PORT | unix:PATH, or NULL */
+	bool gdb_wait;           /* --gdb-wait: vCPUs wait for gdb before running */
 
 	/*
 	 * Firmware boot: with `firmware` set the vCPUs start at the reset

@@ -99,3 +99,38 @@ out:
 	pthread_mutex_unlock(&rom_lock);
 	return ret;
 }
+
+int memslot_rom_read(uint64_t gpa, void *buf, size_t len)
+{
+	int ret = -EFAULT;
+	unsigned int i;
+
+	pthread_mutex_lock(&rom_lock);
+	for (i = 0; i < DEV_ROM_SLOTS; i++) {
+		const struct rom_slot *s = &rom_slots[i];
+
+		if (s->present && gpa >= s->gpa && len <= s->len && gpa - s->gpa <= s->len - len) {
+			memcpy(buf, (const uint8_t *)s->host + (gpa - s->gpa), len);
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rom_lock);
+	return ret;
+}
+
+unsigned int memslot_rom_ranges(uint64_t (*out)[2], unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&rom_lock);
+	for (i = 0; i < DEV_ROM_SLOTS && n < max; i++) {
+		if (!rom_slots[i].present)
+			continue;
+		out[n][0] = rom_slots[i].gpa;
+		out[n][1] = rom_slots[i].len;
+		n++;
+	}
+	pthread_mutex_unlock(&rom_lock);
+	return n;
+}

@@ -17,6 +17,7 @@
 #include "hv_vsm_mem.h"
 #include "hyperv.h"
 #include "util.h"
+#include "vm_gdb.h"
 #include "x86_boot.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -472,6 +473,7 @@ static void *vcpu_thread(void *arg)
 			entered = true;
 			events_vcpu_entry(vcpu->id);
 		}
+		vm_gdb_vcpu_point(vcpu);
 		vcpu_pause_point();
 		pthread_rwlock_rdlock(&run_lock);
 		ret = ioctl(vcpu->fd, KVM_RUN, 0);

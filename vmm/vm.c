@@ -43,6 +43,7 @@
 #include "hyperv.h"
 #include "util.h"
 #include "vcpu.h"
+#include "vm_gdb.h"
 #include "x86_boot.h"
 
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
@@ -575,6 +576,9 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 			loader_format_name(bs.fmt), vm.ncpus,
 			(unsigned long long)(cfg->mem_size >> 20));
 	}
+	/* After the vCPUs exist, before they run (--gdb-wait holds them). */
+	if (vm_gdb_start(&vm))
+		goto out;
 	for (i = 0; i < vm.ncpus; i++) {
 		if (vcpu_start(&vm.vcpus[i])) {
 			vm_request_stop(&vm, VM_STOP_ERROR);
@@ -587,12 +591,14 @@ static enum vm_stop_reason vm_run_once(const struct vm_config *cfg, int sig_fd,
 	for (i = 0; i < vm.ncpus; i++)
 		vcpu_join(&vm.vcpus[i]);
 	reason = (enum vm_stop_reason)vm.stop_reason;
+	vm_gdb_stop(&vm, vm_exit_status(reason));
 	console_output_end(&vm);
 	if (cfg->stats)
 		vm_print_stats(&vm);
 out:
-	/* First: the control socket reads the vCPUs (status, regs). */
+	/* First: the control socket and gdb read the vCPUs (status, regs). */
 	api_stop(api);
+	vm_gdb_stop(&vm, HVMM_EXIT_ERROR);
 	if (vm.vcpus) {
 		for (i = 0; i < vm.ncpus; i++)
 			if (vm.vcpus[i].vm)

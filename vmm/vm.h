@@ -78,6 +78,7 @@ struct vm {
 	struct ic_dev *ic[VM_NR_IC]; /* shutdown, heartbeat, timesync, kvp */
 
 	struct irq_routing *irq; /* the GSI routing table (irq_routing.h), with the irqchip */
+	struct vm_gdb *gdb;      /* --gdb: the stub's glue (vm_gdb.h), or NULL */
 };
 
 /* Request the VM to stop. Thread-safe; only the first request counts. */

@@ -184,3 +184,13 @@ resolve_modules() {
 
 HVMM_QEMU_L0_PREFIX=$HVMM_CACHE/qemu-l0
 HVMM_QEMU_L0=$HVMM_QEMU_L0_PREFIX/bin/qemu-system-x86_64
+
+# The patch the installed L0 QEMU was built with must be today's: a
+# changed patch (a new lab fix) rebuilds it (scripts/lab/build-l0-qemu).
+l0_patch_sum() {
+	cat "$HVMM_LAB_DIR"/qemu-*-l0.patch | sha256sum | cut -c1-64
+}
+l0_qemu_current() {
+	[ -x "$HVMM_QEMU_L0" ] &&
+		[ "$(cat "$HVMM_QEMU_L0_PREFIX/HVMM-PATCH-SHA256" 2>/dev/null)" = "$(l0_patch_sum)" ]
+}

@@ -330,6 +330,26 @@ START_TEST(events_option)
 }
 END_TEST
 
+/* --gdb SPEC is parsed here (a bad one is a usage error), bound by `run`. */
+START_TEST(gdb_option)
+{
+	ck_assert_int_eq(PARSE("--kernel", "k"), CLI_RUN);
+	ck_assert_ptr_null(cfg.gdb);
+	ck_assert(!cfg.gdb_wait);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--gdb", "tcp:1234", "--gdb-wait"), CLI_RUN);
+	ck_assert_str_eq(cfg.gdb, "tcp:1234");
+	ck_assert(cfg.gdb_wait);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--gdb", "tcp:127.0.0.1:0"), CLI_RUN);
+	ck_assert_int_eq(PARSE("--kernel", "k", "--gdb", "unix:/tmp/hvmm-gdb.sock"), CLI_RUN);
+	REJECT("tcp:PORT", "--kernel", "k", "--gdb", "tcp:");
+	REJECT("tcp:PORT", "--kernel", "k", "--gdb", "tcp:65536");
+	REJECT("tcp:PORT", "--kernel", "k", "--gdb", "1234");
+	REJECT("tcp:PORT", "--kernel", "k", "--gdb", "tcp:example.com:1234");
+	REJECT("tcp:PORT", "--kernel", "k", "--gdb", "unix:");
+	REJECT("--gdb-wait needs --gdb", "--kernel", "k", "--gdb-wait");
+}
+END_TEST
+
 START_TEST(help)
 {
 	/* Usage goes to stdout; keep the test log clean. */
@@ -541,6 +561,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, disks);
 	tcase_add_test(tc, vsm_option);
 	tcase_add_test(tc, isolation);
+	tcase_add_test(tc, gdb_option);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,8 +6,8 @@
  */
 #include "gdb_session.h"
 
-#define REGS_BYTES 656  /* sum of the register sizes in target.xml order */
-#define NREGS 72
+#define REGS_BYTES 664  /* sum of the register sizes in target.xml order */
+#define NREGS 73 /* the last is cs_base */
 
 START_TEST(ack_nak_noack)
 {
@@ -46,7 +46,7 @@ START_TEST(unknown_and_malformed)
 {
 	static const char *const bad[] = {
 		"m", "m1000", "m1000,", "m,4", "mzz,4", "m1000,4x", "M1000,2:zz00", "M1000,2:00",
-		"M1000,1:000", "X1000,2:a", "Xq", "p", "p48", "pzz", "P0=12", "P48=00", "Pzz",
+		"M1000,1:000", "X1000,2:a", "Xq", "p", "p49", "pzz", "P0=12", "P48=00", "Pzz",
 		"Hg", "Hx1", "Hg99", "T", "T99", "T-1", "Z0", "Z0,1000", "Z0,1000,2", "Z5,1000,1",
 		"Z1,1000,1;X", "z9,0,0", "C", "Czz", "C1ff", "S05;zz", "c1000x", "vCont", "vCont;x",
 		"vCont;c:99", "vCont;r1000", "vCont;C", "vCont;c;", "Qqemu.PhyMemMode:2", "qRcmd,6",
@@ -114,7 +114,7 @@ START_TEST(registers)
 	r = ask("g");
 	snprintf(pkt, sizeof(pkt), "G%s", r);
 	memcpy(pkt + 1, "2a00000000000000", 16);                    /* rax = 42 */
-	memcpy(pkt + 1 + 2 * (REGS_BYTES - 8), "ffffffff00000000", 16); /* dr7 */
+	memcpy(pkt + 1 + 2 * (REGS_BYTES - 16), "ffffffff00000000", 16); /* dr7 */
 	ASK_EQ(pkt, "OK");
 	ck_assert_uint_eq(F.regs[0].gpr[0], 42);
 	ck_assert_uint_eq(F.regs[0].dr7, 0x400);
@@ -319,7 +319,7 @@ START_TEST(real_mode_layout)
 	ck_assert_ptr_nonnull(strstr(r, "<reg name=\"eip\" bitsize=\"32\" type=\"code_ptr\" regnum=\"8\""));
 	ck_assert_ptr_null(strstr(r, "k_gs_base"));
 	r = ask("g");
-	ck_assert_uint_eq(strlen(r), 2 * 364);
+	ck_assert_uint_eq(strlen(r), 2 * 368);
 	ck_assert_mem_eq(r + 8, "44332211", 8);
 	ASK_EQ("p1", "44332211");
 	ASK_EQ("P1=78563412", "OK");
@@ -331,7 +331,7 @@ START_TEST(real_mode_layout)
 	r = ask("qXfer:features:read:target.xml:10,20");
 	ck_assert_ptr_nonnull(r);
 	r = ask("g");
-	ck_assert_uint_eq(strlen(r), 2 * 364);
+	ck_assert_uint_eq(strlen(r), 2 * 368);
 }
 END_TEST
 

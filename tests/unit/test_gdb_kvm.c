@@ -62,6 +62,7 @@ START_TEST(to_gdb)
 	ck_assert_uint_eq(g.seg[1], 0x18);
 	ck_assert_uint_eq(g.seg[5], 0x2b);
 	ck_assert_uint_eq(g.fs_base, 0x7f0000001000ULL);
+	ck_assert_uint_eq(g.cs_base, 0x1234); /* the hidden base, read-only */
 	ck_assert_uint_eq(g.gs_base, 0xffff888000000000ULL);
 	ck_assert_uint_eq(g.k_gs_base, 0xffff88807fc00000ULL);
 	ck_assert_uint_eq(g.cr0, 0x80050033);

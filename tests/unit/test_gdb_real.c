@@ -229,6 +229,7 @@ static const char *const script16[] = {
 	"p/x $cs",
 	"p/x $eax",
 	"p/x $cr0",
+	"p/x $cs_base + $eip",
 	"stepi",
 	"p/x $eip",
 	"detach",
@@ -242,6 +243,7 @@ START_TEST(real_gdb_real_mode)
 	F.regs[0].cr0 = 0x60000010; /* reset value: PE clear */
 	F.regs[0].rip = 0xfff0;
 	F.regs[0].seg[0] = 0xf000;
+	F.regs[0].cs_base = 0xffff0000;
 	F.regs[0].gpr[0] = 0x1122334455667788ULL;
 	out = run_gdb(script16, SCRIPT_LEN(script16), &rc);
 	if (!out)
@@ -252,7 +254,8 @@ START_TEST(real_gdb_real_mode)
 	ck_assert_msg(strstr(out, "$2 = 0xf000") != NULL, "cs: %s", out);
 	ck_assert_msg(strstr(out, "$3 = 0x55667788") != NULL, "eax: %s", out);
 	ck_assert_msg(strstr(out, "$4 = 0x60000010") != NULL, "cr0: %s", out);
-	ck_assert_msg(strstr(out, "$5 = 0xfff2") != NULL, "stepi: %s", out);
+	ck_assert_msg(strstr(out, "$5 = 0xfffffff0") != NULL, "reset vector: %s", out);
+	ck_assert_msg(strstr(out, "$6 = 0xfff2") != NULL, "stepi: %s", out);
 	/* The step wrote nothing back beyond what it changed. */
 	ck_assert_uint_eq(F.regs[0].gpr[0], 0x1122334455667788ULL);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gdb/gdb_server.h"
+#include "gdb_raw.h"
 #include "gdb_session.h"
 
 /* ---- the fake VM thread ------------------------------------------------------ */
@@ -186,39 +187,6 @@ static char *gdb_batch(const char *const *cmds, unsigned int n)
 	return out;
 }
 
-static int connect_to(const struct gdb_addr *a)
-{
-	int fd = socket(a->family, SOCK_STREAM, 0);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (const struct sockaddr *)&a->sa, a->len), 0);
-	return fd;
-}
-
-/* Send one packet, return the reply payload (after the '+'). */
-static const char *raw_ask(int fd, const char *pkt)
-{
-	static char buf[4096];
-	char frame[256];
-	long n = rsp_encode(pkt, strlen(pkt), frame, sizeof(frame));
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	size_t len = 0;
-
-	ck_assert_int_eq(write(fd, frame, (size_t)n), n);
-	while (len < sizeof(buf) - 1 && poll(&p, 1, 5000) == 1) {
-		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
-
-		ck_assert_int_gt(k, 0);
-		len += (size_t)k;
-		buf[len] = 0;
-		if (len > 4 && buf[len - 3] == '#')
-			break;
-	}
-	ck_assert_msg(len > 4 && buf[0] == '+' && buf[1] == '$', "raw reply '%s'", buf);
-	buf[len - 3] = 0;
-	return buf + 2;
-}
-
 /* ---- tests -------------------------------------------------------------------- */
 
 START_TEST(addr_parse)
@@ -341,6 +309,29 @@ START_TEST(stop_without_gdb)
 }
 END_TEST
 
+/*
+ * The VM ends while gdb waits in `c`: the glue reports GDB_STOP_EXITED
+ * and stops the server at once; gdb must still get its W packet (the
+ * stop is handled before the quit when both are pending).
+ */
+START_TEST(exit_reaches_gdb)
+{
+	struct gdb_stop st = { .reason = GDB_STOP_EXITED, .signal = 0 };
+	int fd;
+
+	ck_assert_int_eq(start_server("tcp:127.0.0.1:0", true), 0);
+	fd = connect_port(gdb_server_port(srv));
+	ck_assert_str_eq(raw_ask(fd, "qC"), "QC1");
+	raw_send(fd, "c");
+	usleep(50 * 1000); /* the fake VM thread resumed: nothing stops it */
+	gdb_server_report_stop(srv, &st);
+	gdb_server_stop(srv);
+	start_server("unix:", true); /* fails: clears srv under the lock */
+	ck_assert_str_eq(raw_reply(fd, false), "W00");
+	close(fd);
+}
+END_TEST
+
 static Suite *gdb_server_suite(void)
 {
 	Suite *s = suite_create("gdb_server");
@@ -352,6 +343,7 @@ static Suite *gdb_server_suite(void)
 	tcase_add_test(tc, gdb_twice_and_hangup);
 	tcase_add_test(tc, unix_socket);
 	tcase_add_test(tc, stop_without_gdb);
+	tcase_add_test(tc, exit_reaches_gdb);
 	suite_add_tcase(s, tc);
 	return s;
 }

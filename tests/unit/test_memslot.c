@@ -45,6 +45,17 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
+/* The gdbstub's ROM view: nothing mapped, nothing to read or list. */
+START_TEST(rom_read_unmapped)
+{
+	uint64_t r[DEV_ROM_SLOTS][2];
+	uint8_t b[4];
+
+	ck_assert_int_eq(memslot_rom_read(0xfffffff0, b, sizeof(b)), -EFAULT);
+	ck_assert_uint_eq(memslot_rom_ranges(r, DEV_ROM_SLOTS), 0);
+}
+END_TEST
+
 /* Removing a slot that is not there asks nothing of KVM. */
 START_TEST(remove_absent)
 {
@@ -71,6 +82,7 @@ static Suite *memslot_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, remove_absent);
+	tcase_add_test(tc, rom_read_unmapped);
 	tcase_add_test(tc, no_readonly_memory);
 	suite_add_tcase(s, tc);
 	return s;

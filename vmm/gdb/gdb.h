@@ -35,6 +35,7 @@ struct gdb_x86_regs {
 	uint64_t fs_base, gs_base, k_gs_base;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
 	uint64_t dr[4], dr6, dr7; /* read-only for gdb: the core owns them */
+	uint64_t cs_base;         /* read-only: CS's hidden base (real mode: where $eip is) */
 };
 
 /*

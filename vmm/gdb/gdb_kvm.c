@@ -60,6 +60,7 @@ void gdb_kvm_to_gdb(const struct gdb_kvm_state *k, struct gdb_x86_regs *g)
 	memcpy(g->xmm, k->fpu.xmm, sizeof(g->xmm));
 	g->mxcsr = k->fpu.mxcsr;
 	g->fs_base = k->sregs.fs.base;
+	g->cs_base = k->sregs.cs.base;
 	g->gs_base = k->sregs.gs.base;
 	g->k_gs_base = k->kernel_gs_base;
 	g->cr0 = k->sregs.cr0;

@@ -70,6 +70,7 @@ static const struct reg_desc regs64[] = {
 	RO("dr0", dr[0], F_SYS, "int"), RO("dr1", dr[1], F_SYS, "int"),
 	RO("dr2", dr[2], F_SYS, "int"), RO("dr3", dr[3], F_SYS, "int"),
 	RO("dr6", dr6, F_SYS, "int"), RO("dr7", dr7, F_SYS, "int"),
+	RO("cs_base", cs_base, F_SYS, "int"),
 };
 
 /*
@@ -110,6 +111,7 @@ static const struct reg_desc regs32[] = {
 	RO4("dr0", dr[0], F_SYS, "int"), RO4("dr1", dr[1], F_SYS, "int"),
 	RO4("dr2", dr[2], F_SYS, "int"), RO4("dr3", dr[3], F_SYS, "int"),
 	RO4("dr6", dr6, F_SYS, "int"), RO4("dr7", dr7, F_SYS, "int"),
+	RO4("cs_base", cs_base, F_SYS, "int"),
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

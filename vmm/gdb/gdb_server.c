@@ -227,8 +227,7 @@ static void *server_thread(void *arg)
 				continue;
 			break;
 		}
-		if (p[2].revents)
-			break;
+		/* A stop before quit: the VM's exit reaches gdb as W first. */
 		if (p[1].revents && take_pending(srv, &st)) {
 			srv->vm_stopped = true;
 			if (!srv->s) {
@@ -238,6 +237,8 @@ static void *server_thread(void *arg)
 				drop_client(srv, true);
 			}
 		}
+		if (p[2].revents)
+			break;
 		if (!p[0].revents)
 			continue;
 		if (srv->cfd >= 0) {
