@@ -143,14 +143,16 @@ case_gdb_break() {
 }
 
 case_gdb_smp() {
-	# Two spinning vCPUs: attaching stops them; continue, then Ctrl-C
-	# (SIGINT to gdb: it sends the stub 0x03); both threads' backtraces;
-	# setting gdbtest_release lets the guest finish.
+	# Two vCPUs spinning until gdbtest_release: continue, then Ctrl-C
+	# (SIGINT to gdb: it sends the stub 0x03, which must kick both out of
+	# the guest); both threads' backtraces; setting gdbtest_release lets
+	# the guest finish. Held by --gdb-wait while gdb starts: in the lab,
+	# two spinning vCPUs share L1's one CPU with gdb, whose start then
+	# takes 35 s instead of 5. (Attaching to a running VM: gdb_kernel.)
 	local port t=$OUT/gdb_smp.gdb
 	port=$(gdb_port)
 	boot_bg gdb_smp --kernel "$GDBTEST" --cpus 2 --cmdline "rounds=2 spin=1000000 cpus=2" \
-		--gdb "tcp:127.0.0.1:$port" --timeout "$GDB_VM_TIMEOUT"
-	expect "guest started" wait_for "GDBTEST start" 1 60
+		--gdb "tcp:127.0.0.1:$port" --gdb-wait --timeout "$GDB_VM_TIMEOUT"
 	gdb_start "$t" "$port" -x "$GDB_DIR/smp.gdb" "$GDBTEST"
 	if gdb_wait_for "$t" "^==continue==$" 90; then
 		sleep 2

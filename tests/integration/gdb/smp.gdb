@@ -1,8 +1,8 @@
-# gdb_smp (tests/integration/cases/85-gdb.sh): gdbtest.elf on 2 vCPUs,
-# spinning until gdbtest_release is set. gdb attaches to the running VM
-# (which stops it), continues, and the case sends gdb SIGINT once it
-# printed "==continue==": gdb -batch's Ctrl-C (`continue &` + `interrupt`
-# cannot work in a script: gdb never processes the stop).
+# gdb_smp (tests/integration/cases/85-gdb.sh): gdbtest.elf on 2 vCPUs
+# held by --gdb-wait, then spinning until gdbtest_release is set. gdb
+# continues, and the case sends gdb SIGINT 2 s after it printed
+# "==continue==": gdb -batch's Ctrl-C (`continue &` + `interrupt` cannot
+# work in a script: gdb never processes the stop).
 echo ==attach==\n
 info threads
 echo ==continue==\n
