@@ -78,6 +78,7 @@ gdb_section() {
 
 # sec_has TRANSCRIPT NAME ERE: that section has a line matching ERE
 sec_has() { gdb_section "$1" "$2" | grep -qE -- "$3"; }
+sec_lacks() { ! sec_has "$@"; }
 
 # gdb_val TRANSCRIPT KEY: the value of " KEY=" in gdb's last "HVMM ..." line with it
 gdb_val() { sed -n "s/^HVMM.* $2=\([^ ]*\).*/\1/p" "$1" | tail -n 1; }
@@ -222,8 +223,8 @@ case_gdb_kernel() {
 	addr=$(gdb_val "$h" stop-pc)
 	expect "first gdb stopped on its int3 or hbreak (pc $addr)" \
 		eval '[ "$addr" = "0x$nano" ] || [ "$addr" = "0x$wr" ]'
-	expect "first gdb: the int3 is planted" sec_has "$h" holding "^int3 at 0x$nano "
-	expect "first gdb: the hbreak holds a debug register" sec_has "$h" holding "^dr[0-3]: exec 0x$wr "
+	expect "first gdb: the int3 is planted" sec_has "$h" attach "^int3 at 0x$nano "
+	expect "first gdb: the hbreak holds a debug register" sec_has "$h" attach "^dr[0-3]: exec 0x$wr "
 	# gdb, and the `shell sleep` it runs: the whole process group.
 	kill -KILL -- "-$gdb_pid" 2>/dev/null || kill -KILL "$gdb_pid"
 	gdb_end
@@ -232,7 +233,7 @@ case_gdb_kernel() {
 	gdb_run "$t" "$port" -x "$GDB_DIR/kaslr.gdb"
 	expect "second gdb exited 0 (got $gdb_status)" [ "$gdb_status" = 0 ]
 	expect "second gdb: attached, 1 thread" [ "$(threads "$t" attach)" = 1 ]
-	expect "no int3 left planted" ! sec_has "$t" breakpoints "^int3 at"
+	expect "no int3 left planted" sec_lacks "$t" breakpoints "^int3 at"
 	expect "no debug register left in use" sec_has "$t" breakpoints "^debug registers: 0 of 4 in use"
 	off=$(printf '%#x' $((0x$text - 0x$LINUX_TEXT)))
 	expect "monitor kaslr: _text at the guest's 0x$text" sec_has "$t" kaslr "^kernel _text at 0x$text "
@@ -242,7 +243,7 @@ case_gdb_kernel() {
 		eval 'sec_has "$t" help kaslr && sec_has "$t" help vmbus && sec_has "$t" help hv-msrs'
 	for c in vmbus synic hv-msrs hcalls exits; do
 		expect "monitor $c answered" [ -n "$(gdb_section "$t" "$c" | tr -d '[:space:]')" ]
-		expect "monitor $c known" ! sec_has "$t" "$c" "unknown (monitor )?command|Hyper-V is off"
+		expect "monitor $c known" sec_lacks "$t" "$c" "unknown (monitor )?command|Hyper-V is off"
 	done
 	expect "monitor vmbus: 5.3, shutdown channel ready" \
 		eval 'sec_has "$t" vmbus "^vmbus: version 5\.3" && sec_has "$t" vmbus "^shutdown: ready"'
