@@ -14,7 +14,6 @@ printf "HVMM stop-pc=%#lx\n", $pc
 info registers rip rsp cr3
 x/4gx $rsp
 printf "HVMM cr0-pg-pe=%d efer-lma=%d\n", ((long)$cr0 & 0x80000001) == 0x80000001, ((long)$efer >> 10) & 1
-monitor breakpoints
 delete
 
 echo ==detach==\n
