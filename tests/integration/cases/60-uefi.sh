@@ -72,19 +72,21 @@ uefi_linux_bg() {
 # The store uefi_kernel leaves behind, with the variable it wrote.
 KERNEL_VARS_VALUE=hvmm-vars-$$
 
-# uefi_kernel_case NAME: direct kernel boot through the firmware, 2 vCPUs
-# (SMP under UEFI), VMBus up, an EFI variable written (read back by
-# uefi_vars), shut down through the shutdown IC. The VM starts held by
-# --gdb-wait: gdb checks OVMF's reset vector in real mode and detaches
-# (gdb_uefi_reset_check, 85-gdb.sh), which costs this boot a few seconds
-# where a boot of its own would cost a minute or two.
+# uefi_kernel_case NAME [gdb]: direct kernel boot through the firmware,
+# 2 vCPUs (SMP under UEFI), VMBus up, an EFI variable written (read back
+# by uefi_vars), shut down through the shutdown IC. With gdb, the VM
+# starts held by --gdb-wait: gdb checks OVMF's reset vector in real mode
+# and detaches (gdb_uefi_reset_check, 85-gdb.sh), a few seconds on this
+# boot where a boot of its own would cost a minute or two.
 uefi_kernel_case() {
-	local sock=/dev/shm/hvmm-it-uefi-$$.sock port
-	port=$(gdb_port)
-	uefi_linux_bg "$1" --cpus 2 --uefi-vars "$OUT/k-vars.fd" --api "unix:$sock" \
-		--gdb "tcp:127.0.0.1:$port" --gdb-wait \
+	local sock=/dev/shm/hvmm-it-uefi-$$.sock port="" gdb=()
+	if [ "${2:-}" = gdb ]; then
+		port=$(gdb_port)
+		gdb=(--gdb "tcp:127.0.0.1:$port" --gdb-wait)
+	fi
+	uefi_linux_bg "$1" --cpus 2 --uefi-vars "$OUT/k-vars.fd" --api "unix:$sock" "${gdb[@]}" \
 		--cmdline "$CMDLINE hvmm.test=wait hvmm.efivar=$KERNEL_VARS_VALUE"
-	gdb_uefi_reset_check "$port"
+	[ -z "$port" ] || gdb_uefi_reset_check "$port"
 	expect "guest up and waiting" wait_for "HVMM-GUEST: wait" 1 "$UEFI_TIMEOUT"
 	expect "booted through UEFI" out_has "HVMM-GUEST: efi=yes"
 	expect "the firmware brought up both vCPUs" out_has "HVMM-GUEST: cpus=2"
@@ -97,7 +99,7 @@ uefi_kernel_case() {
 	gdb_finish "$OUT/$name.gdb"
 }
 
-case_uefi_kernel() { uefi_kernel_case uefi_kernel; }
+case_uefi_kernel() { uefi_kernel_case uefi_kernel gdb; }
 
 case_uefi_vars() {
 	# The variable the guest wrote through efivarfs in uefi_kernel is
