@@ -3,8 +3,10 @@
 # `hvmm run --gdb`, on the gdbtest guest (tests/guest/gdb) and the Debian
 # kernel. Each case greps gdb's transcript (the scripts printf "HVMM
 # key=value" lines and "==section==" markers for it) and checks what the
-# guest did. OVMF at the reset vector rides on uefi_kernel's boot
-# (60-uefi.sh calls gdb_uefi_reset_check): an OVMF boot costs 60-140 s.
+# guest did. OVMF at the reset vector: gdb_uefi is uefi_kernel's boot
+# (60-uefi.sh) held by --gdb-wait, with gdb_uefi_reset_check (an OVMF
+# boot costs 60-140 s: meant to ride on uefi_kernel's, once it passes
+# there reliably; in the lab it once hung after the steps, 2026-12-02).
 # Sourced by tests/integration/run; each file appends its cases to all_cases.
 # Compound checks are `expect DESC eval '...'`: expanded when expect runs them.
 # shellcheck disable=SC2016
@@ -13,7 +15,7 @@
 # each 10-20 s on the emulated L1 CPU), too long for `make check` next to
 # the rest: it runs when named.
 all_cases+=" gdb_break gdb_smp"
-# gdb_uefi: uefi_kernel's boot under its own name, for running it alone.
+# gdb_uefi: uefi_kernel's boot with gdb at the reset vector.
 named_cases+=" gdb_kernel gdb_uefi"
 lab_retry_cases+=" gdb_kernel gdb_uefi"
 
