@@ -232,8 +232,8 @@ case_gdb_kernel() {
 	expect "first gdb: the int3 is planted" sec_has "$h" attach "^int3 at 0x$nano "
 	expect "first gdb: the hbreak holds a debug register" sec_has "$h" attach "^dr[0-3]: exec 0x$wr "
 	# gdb, and the `shell sleep` it runs: the whole process group.
-	kill -KILL -- "-$gdb_pid" 2>/dev/null || kill -KILL "$gdb_pid"
-	gdb_end
+	# (stderr off: no "Killed" job message, this kill is the test)
+	{ kill -KILL -- "-$gdb_pid" || kill -KILL "$gdb_pid"; wait "$gdb_pid"; } 2>/dev/null
 	expect "the VM runs on after gdb was killed" wait_for "HVMM-GUEST: clock=" $((n2 + 3)) 60
 
 	gdb_run "$t" "$port" -x "$GDB_DIR/kaslr.gdb"
