@@ -6,7 +6,8 @@ all_cases+=" console_stall_timeout console_stall_sigterm readers_close_early"
 
 # What a stalled reader holds: the pipe plus hvmm's 64 KiB host buffer.
 # Before the fix the guest stopped for good once the pipe was full. In the
-# lab each `out` costs 50-160 us, so the guest sends 6-20 KiB/s.
+# lab each `out` costs 50-160 us, so the guest sends 6-20 KiB/s (366 us,
+# 2.7 KiB/s, in one CI run).
 CONSOLE_HELD=$((64 * 1024 + 64 * 1024))
 
 # stall_open: $fifo is a FIFO whose only reader, this shell's fd 8, never
@@ -87,19 +88,23 @@ console_not_stalled() {
 	local out dropped
 	out=$(stat_of "serial bytes out")
 	dropped=$(stat_of "serial bytes dropped")
-	expect "guest kept writing ($out bytes > $CONSOLE_HELD + 16 KiB)" \
-		[ "$out" -gt $((CONSOLE_HELD + 16 * 1024)) ]
-	expect "loss counted ($dropped of $out bytes)" [ "$dropped" -gt 0 ]
+	# The guest was not stalled: it wrote at least 16 KiB more after
+	# everything the reader and hvmm's buffer hold was full (those bytes
+	# are the dropped ones). Not "out > CONSOLE_HELD + 16 KiB": a slow
+	# lab (366 us per `out` in one CI run, 2026-12-02) fills less than
+	# the pipe's nominal 64 KiB before the timeout, yet drops plenty.
+	expect "guest kept writing after the console stalled ($dropped of $out bytes dropped, >= 16 KiB)" \
+		[ "$dropped" -ge $((16 * 1024)) ]
 	expect "at most what the reader holds got through" [ "$dropped" -ge $((out - CONSOLE_HELD)) ]
 	expect "loss reported" err_has "serial console: $dropped of $out bytes dropped"
 }
 
 case_console_stall_timeout() {
 	stall_open || { expect "mkfifo" false; finish; return; }
-	flood_bg console_stall_timeout "$fifo" --timeout 40 --stats
-	bounded_end 70 5
+	flood_bg console_stall_timeout "$fifo" --timeout 60 --stats
+	bounded_end 90 5
 	stall_close
-	expect "stopped soon after --timeout 40 (${secs}s)" awk "BEGIN { exit !($secs < 50) }"
+	expect "stopped soon after --timeout 60 (${secs}s)" awk "BEGIN { exit !($secs < 70) }"
 	console_not_stalled
 	finish
 }
