@@ -112,9 +112,9 @@ case_console_stall_timeout() {
 case_console_stall_sigterm() {
 	local sock=/dev/shm/hvmm-stall-$$.sock t1
 	stall_open || { expect "mkfifo" false; finish; return; }
-	flood_bg console_stall_sigterm "$fifo" --timeout 120 --stats --api "unix:$sock"
+	flood_bg console_stall_sigterm "$fifo" --timeout 180 --stats --api "unix:$sock"
 	expect "guest wrote past what the reader holds" \
-		serial_status_until $((CONSOLE_HELD + 64 * 1024)) 90
+		serial_status_until $((CONSOLE_HELD + 16 * 1024)) 120
 	expect "SIGTERM blocked by hvmm" sigterm_ready
 	t1=$(date +%s.%N)
 	kill -TERM "$bg"
