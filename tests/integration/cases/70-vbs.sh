@@ -4,7 +4,10 @@
 # Sourced by tests/integration/run; each file appends its cases to
 # all_cases. vbs_uefi needs the patched L0 QEMU in the lab (kvm-lab
 # --patched), as the 60-uefi cases do.
-all_cases+=" vbs_usage vbs_direct vbs_uefi"
+all_cases+=" vbs_usage vbs_direct"
+# vbs_uefi (the same checks through OVMF: an OVMF boot, 250-300 s in the
+# slower labs) runs when named; make check keeps the direct one.
+named_cases+=" vbs_uefi"
 lab_retry_cases+=" vbs_direct vbs_uefi"
 # The stimer-entry panic (docs/lab-flakes.md) struck vbs_direct once in
 # about six lab runs (session 5), with the same signature as in
