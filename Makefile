@@ -6,6 +6,7 @@
 #   make unit       unit tests only            make unit-san   same under ASan+UBSan
 #   make unit-tsan  the threaded unit tests (TSAN_UNITS) under ThreadSanitizer
 #   make integration  KVM integration tests (natively or in the lab)
+#   make check-uefi the long OVMF cases make check leaves out (disk image, vars, VBS, gdb)
 #   make bench      boot benchmark, hvmm vs QEMU, in the same (lab) run
 #   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each
 #   make deps       install the Debian packages the other targets need
@@ -193,9 +194,18 @@ $(O)/payloads/gdbtest.elf: $(GDBTEST_OBJS) $(GUEST_LIB_OBJS)
 
 # --patched: the UEFI cases run OVMF in the lab's L2, which the packaged
 # L0 QEMU aborts on (docs/lab.md); the patched one is built once, cached.
-integration: deps hvmm hvmm-asan payloads guest-disk
+integration: deps hvmm hvmm-asan payloads
 	@scripts/build-guest
 	@scripts/kvm-lab --patched -- tests/integration/run
+
+# The OVMF cases that do not fit CI's hour (tests/integration/run's
+# named_cases): the Debian 12 disk image on 1 and 2 vCPUs, the efivarfs
+# variable across runs, VBS through OVMF, gdb at the reset vector.
+UEFI_NAMED_CASES := uefi_kernel uefi_vars uefi_disk_1cpu uefi_disk_2cpu vbs_uefi gdb_uefi
+.PHONY: check-uefi
+check-uefi: deps hvmm hvmm-asan payloads guest-disk
+	@scripts/build-guest
+	@scripts/kvm-lab --patched -- tests/integration/run $(UEFI_NAMED_CASES)
 
 # Every stage runs even if an earlier one failed, so that the last line,
 # from scripts/check-summary, always gives all the counts (unit, unit-san,
