@@ -2,7 +2,7 @@
 /*
  * The PC platform devices a Linux guest touches: the ACPI power-management
  * block and reset register (power off and reboot), the i8042 controller
- * (only its reset line), the RTC/CMOS (host wall-clock time and the memory
+ * (its reset line and a keyboard that answers), the RTC/CMOS (host wall-clock time and the memory
  * size firmware reads) and COM1. Each lives in its own file and registers
  * itself (device.h); this header gives their fixed resources, which the
  * ACPI tables describe, and their cores, which unit tests drive on an
@@ -47,12 +47,20 @@ void pm_teardown(struct pm *pm);
 /* The PM timer's value at CLOCK_MONOTONIC time (sec, nsec): 24 bits. */
 uint32_t pm_timer_at(uint64_t sec, uint32_t nsec);
 
-/* i8042: status/data ports; command 0xfe and output-port bit 0 reset. */
+/*
+ * i8042: the controller (command byte, self tests, output port: command
+ * 0xfe and output-port bit 0 reset) and a PS/2 keyboard with no keys
+ * pressed that answers its commands (ACK, BAT, ID), so firmware that
+ * waits for an answer gets one at once. No IRQ1, no mouse.
+ */
+#define I8042_QUEUE 16
 struct i8042 {
 	pthread_mutex_t lock;
 	struct vm *vm;
-	uint8_t status, ctr, out, pending_cmd;
-	bool obf;
+	uint8_t status, ctr, pending_cmd, kbd_pending, last;
+	uint8_t q[I8042_QUEUE];  /* output buffer bytes, oldest at head */
+	unsigned int head, count;
+	unsigned long dropped;   /* answers lost to a full queue */
 };
 int i8042_setup(struct vm *vm, struct i8042 *k);
 void i8042_teardown(struct i8042 *k);

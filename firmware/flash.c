@@ -42,29 +42,40 @@ bool flash_romd_present(struct flash *f)
 	bool r;
 
 	pthread_mutex_lock(&f->lock);
-	r = f->mode == FLASH_MODE_ARRAY;
+	r = f->romd;
 	pthread_mutex_unlock(&f->lock);
 	return r;
 }
 
 /*
- * Enter `mode`, making the fast path match it first (absent outside
- * read-array mode). If the platform cannot remove it, reads bypass the
- * status mode: OVMF's probe then sees ROM and falls back to its emulated
- * store, which is safe; say so once in a while.
+ * Make the fast path present or absent. If the platform cannot remove
+ * it, reads bypass the status mode: OVMF's probe then sees ROM and falls
+ * back to its emulated store, which is safe; say so once in a while.
+ */
+static void flash_romd(struct flash *f, bool want)
+{
+	if (!f->set_romd || f->romd == want)
+		return;
+	if (f->set_romd(f->romd_opaque, want) == 0) {
+		f->romd = want;
+		f->romd_changes++;
+	} else {
+		pr_err_rl("flash: cannot %s the read-only mapping of the variable store",
+			  want ? "restore" : "remove");
+	}
+}
+
+/*
+ * Enter `mode`. Leaving read-array mode removes the fast path first;
+ * returning to it does not restore it (flash_read does, once reads
+ * dominate: flash.h).
  */
 static void flash_set_mode(struct flash *f, enum flash_mode mode)
 {
-	bool want = mode == FLASH_MODE_ARRAY;
-
 	f->mode = mode;
-	if (!f->set_romd || f->romd == want)
-		return;
-	if (f->set_romd(f->romd_opaque, want) == 0)
-		f->romd = want;
-	else
-		pr_err_rl("flash: cannot %s the read-only mapping of the variable store",
-			  want ? "restore" : "remove");
+	f->array_reads = 0;
+	if (mode != FLASH_MODE_ARRAY)
+		flash_romd(f, false);
 }
 
 static bool flash_access_ok(struct flash *f, uint64_t off, unsigned int len)
@@ -87,6 +98,8 @@ void flash_read(void *opaque, uint64_t off, uint8_t *data, unsigned int len)
 		memset(data, 0xff, len > 8 ? 8 : len);
 	} else if (f->mode == FLASH_MODE_ARRAY) {
 		memcpy(data, f->mem + off, len);
+		if (!f->romd && ++f->array_reads >= FLASH_ROMD_READS)
+			flash_romd(f, true);
 	} else {
 		/* pflash_cfi01: status in every byte lane */
 		memset(data, f->status, len);

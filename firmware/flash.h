@@ -32,9 +32,15 @@
  * Read-array fast path: while the device is in read-array mode its owner
  * may let guest reads bypass it (a read-only memslot over the same bytes);
  * writes always come here. The core calls set_romd(opaque, false) before
- * it leaves read-array mode and set_romd(opaque, true) when it returns,
- * under the device lock, so a read that bypasses the core never sees a
- * command-mode value and a trapped read never sees a stale byte.
+ * it leaves read-array mode, so a read that bypasses the core never sees
+ * a command-mode value. It calls set_romd(opaque, true) only after
+ * FLASH_ROMD_READS trapped reads in read-array mode, not on every return
+ * to it: OVMF writes a variable as bursts of program commands each ended
+ * by 0xFF, with hardly a read in between, and every memslot change makes
+ * KVM drop the guest's whole stage-2 mapping (kvm_mmu_zap_all_fast on
+ * x86): toggling per burst cost ~60 s of a fresh store's first OVMF boot
+ * in the nested lab. Both calls are made under the device lock, so a
+ * trapped read never sees a stale byte.
  *
  * Thread-safe: one lock per device.
  */
@@ -54,6 +60,9 @@
 #define FLASH_CMD_READ_STATUS 0x70
 #define FLASH_CMD_ERASE_CONFIRM 0xd0
 #define FLASH_CMD_READ_ARRAY 0xff
+
+/* Trapped read-array reads that bring the fast path back (above). */
+#define FLASH_ROMD_READS 64
 
 #define FLASH_STATUS_READY 0x80
 #define FLASH_STATUS_PROGRAM_ERR 0x10
@@ -75,6 +84,8 @@ struct flash {
 	enum flash_mode mode;
 	uint8_t status;
 	bool romd;               /* the fast path is present */
+	unsigned int array_reads; /* trapped reads since read-array mode began */
+	unsigned long romd_changes; /* set_romd calls that succeeded */
 	flash_romd_fn set_romd;  /* may be NULL: every read comes here */
 	void *romd_opaque;
 	unsigned long programs;  /* bytes programmed */
@@ -92,7 +103,7 @@ int flash_init(struct flash *f, uint8_t *mem, uint64_t size,
 	       flash_romd_fn set_romd, void *opaque);
 void flash_destroy(struct flash *f);
 
-/* Whether the fast path is present now (read-array mode). */
+/* Whether the fast path is present now. */
 bool flash_romd_present(struct flash *f);
 
 /* Guest accesses; the signatures match struct iodev_ops (opaque = f). */

@@ -91,9 +91,10 @@ static bool iobus_first_unclaimed(struct io_bus *bus, uint64_t addr)
 bool iobus_access(struct io_bus *bus, uint64_t addr, uint8_t *data,
 		  unsigned int len, bool is_write)
 {
-	const struct iodev *d = iobus_find(bus, addr);
+	struct iodev *d = (struct iodev *)iobus_find(bus, addr);
 
 	if (d && len <= d->len && addr - d->base <= d->len - len) {
+		__atomic_add_fetch(&d->hits, 1, __ATOMIC_RELAXED);
 		if (is_write) {
 			if (d->ops->write)
 				d->ops->write(d->opaque, addr - d->base, data, len);

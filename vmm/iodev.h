@@ -28,6 +28,7 @@ struct iodev {
 	const struct iodev_ops *ops;
 	void *opaque;
 	const char *name;
+	uint64_t hits;  /* accesses dispatched here; relaxed atomic, for --stats */
 };
 
 #define IOBUS_MAX_DEVS 64

@@ -480,6 +480,22 @@ static uint64_t vm_guest_resident_kib(const struct guest_mem *m)
 	return n * (uint64_t)page / 1024;
 }
 
+/* Which device the IO/MMIO exits went to: the first thing to know when cutting exits. */
+static void vm_print_bus_stats(FILE *f, const struct io_bus *bus)
+{
+	unsigned int i;
+
+	for (i = 0; i < bus->nr; i++) {
+		const struct iodev *d = &bus->devs[i];
+		uint64_t n = __atomic_load_n(&d->hits, __ATOMIC_RELAXED);
+
+		if (n)
+			fprintf(f, "hvmm: stats: %s %-10s 0x%llx %" PRIu64 "\n",
+				bus->space == IO_SPACE_PIO ? "pio " : "mmio",
+				d->name ? d->name : "?", (unsigned long long)d->base, n);
+	}
+}
+
 static void vm_print_stats(struct vm *vm)
 {
 	uint64_t hwm = vm_peak_rss_kib(), guest = vm_guest_resident_kib(&vm->mem);
@@ -500,6 +516,8 @@ static void vm_print_stats(struct vm *vm)
 	fprintf(f, "hvmm: stats: exits total        %llu\n", (unsigned long long)sum);
 	fprintf(f, "hvmm: stats: unclaimed pio %lu mmio %lu\n",
 		vm->pio.unclaimed_count, vm->mmio.unclaimed_count);
+	vm_print_bus_stats(f, &vm->pio);
+	vm_print_bus_stats(f, &vm->mmio);
 	if (vm->com1) {
 		uint64_t tx, dropped;
 

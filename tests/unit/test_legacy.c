@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The PC legacy devices: RTC/CMOS, ACPI PM1 block (reset register: test_pci),
- * the i8042 reset line, and the stop protocol they all end in.
+ * the i8042 reset line and keyboard answers, and the stop protocol they all end in.
  */
 #include <stdint.h>
 #include <string.h>
@@ -490,6 +490,85 @@ START_TEST(i8042_ctr)
 }
 END_TEST
 
+/*
+ * The keyboard answers every wait of OVMF's Ps2KeyboardDxe on the first
+ * status poll (edk2 Ps2KbdCtrller.c: CheckKeyboardConnect, InitKeyboard,
+ * UpdateStatusLights). Before, no byte came back and each wait ran its
+ * full second, 30 us per poll: over 100k exits per OVMF boot.
+ */
+static void kbd_expect(uint8_t cmd_port_val, bool to_cmd, const uint8_t *want, unsigned int n)
+{
+	unsigned int i;
+
+	out(to_cmd ? 0x64 : 0x60, cmd_port_val, 1);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(in(0x64, 1) & 0x01, "no byte %u after 0x%02x", i, cmd_port_val);
+		ck_assert_uint_eq(in(0x60, 1), want[i]);
+	}
+	ck_assert_msg(!(in(0x64, 1) & 0x01), "extra byte after 0x%02x", cmd_port_val);
+}
+
+START_TEST(i8042_ovmf_init_sequence)
+{
+	static struct i8042 k;
+
+	ck_assert_int_eq(i8042_setup(&vm, &k), 0);
+	/* SYS set: OVMF reads the command byte, then writes 0x67. */
+	kbd_expect(0x20, true, (const uint8_t[]){ 0x00 }, 1);
+	out(0x64, 0x60, 1);
+	out(0x60, 0x67, 1);
+	kbd_expect(0x20, true, (const uint8_t[]){ 0x67 }, 1);
+	kbd_expect(0xf4, false, (const uint8_t[]){ 0xfa }, 1);              /* enable: ACK */
+	kbd_expect(0xab, true, (const uint8_t[]){ 0x00 }, 1);               /* interface test */
+	kbd_expect(0xff, false, (const uint8_t[]){ 0xfa, 0xaa }, 2);        /* reset + BAT */
+	kbd_expect(0xf0, false, (const uint8_t[]){ 0xfa }, 1);              /* scan code set */
+	kbd_expect(0x02, false, (const uint8_t[]){ 0xfa }, 1);
+	kbd_expect(0xf4, false, (const uint8_t[]){ 0xfa }, 1);
+	kbd_expect(0xed, false, (const uint8_t[]){ 0xfa }, 1);              /* LEDs */
+	kbd_expect(0x00, false, (const uint8_t[]){ 0xfa }, 1);
+	/* The controller's own tests and the first-time path. */
+	kbd_expect(0xad, true, NULL, 0);
+	kbd_expect(0xa7, true, NULL, 0);
+	kbd_expect(0xaa, true, (const uint8_t[]){ 0x55 }, 1);
+	kbd_expect(0x20, true, (const uint8_t[]){ 0x77 }, 1);               /* both disabled */
+	kbd_expect(0xae, true, NULL, 0);
+	kbd_expect(0xa8, true, NULL, 0);
+	kbd_expect(0x20, true, (const uint8_t[]){ 0x47 }, 1);
+	kbd_expect(0xf2, false, (const uint8_t[]){ 0xfa, 0xab, 0x83 }, 3);  /* identify */
+	kbd_expect(0xee, false, (const uint8_t[]){ 0xee }, 1);              /* echo */
+	kbd_expect(0xf0, false, (const uint8_t[]){ 0xfa }, 1);              /* get the set */
+	kbd_expect(0x00, false, (const uint8_t[]){ 0xfa, 0x02 }, 2);
+	kbd_expect(0xd0, true, (const uint8_t[]){ 0x03 }, 1);               /* output port */
+	ck_assert_int_eq(vm.stop_reason, VM_RUNNING);
+	i8042_teardown(&k);
+}
+END_TEST
+
+/* A guest that never reads cannot grow the queue; reading it drains it in order. */
+START_TEST(i8042_queue_bounded)
+{
+	static struct i8042 k;
+	unsigned int i;
+
+	ck_assert_int_eq(i8042_setup(&vm, &k), 0);
+	for (i = 0; i < 10; i++)
+		out(0x60, 0xf2, 1);  /* three bytes each */
+	ck_assert_uint_eq(k.count, I8042_QUEUE);
+	ck_assert_uint_eq(k.dropped, 30 - I8042_QUEUE);
+	for (i = 0; i < I8042_QUEUE; i++) {
+		static const uint8_t id[3] = { 0xfa, 0xab, 0x83 };
+
+		ck_assert(in(0x64, 1) & 0x01);
+		ck_assert_uint_eq(in(0x60, 1), id[i % 3]);
+	}
+	ck_assert(!(in(0x64, 1) & 0x01));
+	/* An empty buffer reads its last byte again and stays empty. */
+	ck_assert_uint_eq(in(0x60, 1), 0xfa);
+	ck_assert(!(in(0x64, 1) & 0x01));
+	i8042_teardown(&k);
+}
+END_TEST
+
 START_TEST(stop_first_wins)
 {
 	uint64_t n;
@@ -548,6 +627,8 @@ static Suite *legacy_suite(void)
 	tcase_add_test(dev, i8042_outport_reset);
 	tcase_add_test(dev, port92_a20_and_reset);
 	tcase_add_test(dev, i8042_ctr);
+	tcase_add_test(dev, i8042_ovmf_init_sequence);
+	tcase_add_test(dev, i8042_queue_bounded);
 	tcase_add_test(dev, stop_first_wins);
 	tcase_add_test(dev, stop_devices_first_wins);
 	suite_add_tcase(s, dev);

@@ -58,13 +58,16 @@ case_uefi_bad_firmware() {
 
 case_uefi_shell() {
 	# No disk, no kernel: OVMF finds nothing to boot and ends in its
-	# shell (or boot manager), saying so on COM1; --timeout ends the run.
-	boot uefi_shell 5 --timeout 60 --uefi --uefi-vars "$OUT/shell-vars.fd"
-	expect "OVMF reached its shell or boot manager" \
-		grep -aq -e "Shell>" -e "UEFI Interactive Shell" -e "Boot Manager" -e "No bootable" "$OUT/$name.out"
+	# shell, saying so on COM1; SIGTERM (no grace: no VMBus) ends the run
+	# as soon as the prompt is there. In the slower labs OVMF takes
+	# 60-120 s to its prompt: the bound is UEFI_TIMEOUT, not a guess.
+	boot_bg uefi_shell --timeout "$UEFI_TIMEOUT" --shutdown-grace 0 --uefi \
+		--uefi-vars "$OUT/shell-vars.fd"
+	expect "OVMF reached its shell" wait_for "Shell> " 1 "$UEFI_TIMEOUT"
+	kill -TERM "$bg" 2>/dev/null
+	end_bg 6
 	expect "the variable store was created" [ -s "$OUT/shell-vars.fd" ]
-	expect "no error besides the timeout" \
-		[ "$(grep -c "error" "$OUT/$name.err")" = "$(grep -c "still running after --timeout" "$OUT/$name.err")" ]
+	expect "no error" err_lacks "error"
 	expect "no unhandled exit" err_lacks "unhandled"
 	finish
 }

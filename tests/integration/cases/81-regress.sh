@@ -29,22 +29,64 @@ regress_run() {
 	done
 }
 
-# result_all PYTHON_EXPR: every boot `b` of result.json satisfies it (and there is one)
-result_all() {
-	python3 - "$rdir/result.json" "$1" <<'EOF'
+# result_checks LABEL EXPR ...: evaluate every check in ONE python3 (in
+# the lab an interpreter takes 15-35 s to start: one per check cost the
+# three cases over 200 s), writing "PASS LABEL" or "FAIL LABEL" lines to
+# $rdir/checks and what failed to $OUT/$name.err. EXPR is Python over
+# result.json's `boots`, with every(PRED) (true when there are boots and
+# each satisfies PRED, printing the others), events_ok(FILE) (a drop-eom
+# boot's events: docs/regress.md section 1) and msg_stuck(FILE) (a saved
+# status-json with a VP message waiting 5 s or more, the classifier's
+# --stall). Then `result_ok LABEL` is the expect command for one check.
+result_checks() {
+	python3 - "$rdir/result.json" "$@" >"$rdir/checks" 2>>"$OUT/$name.err" <<'PYEOF'
 import json, sys
-r = json.load(open(sys.argv[1]))
-boots = r["boots"]
-bad = [b for b in boots if not eval(sys.argv[2], {}, {"b": b})]
-for b in bad:
-    print("    boot %s run %s: %s: %s" % (b["cell"], b["run"], b["verdict"], b["detail"]))
-sys.exit(1 if bad or not boots else 0)
-EOF
+
+def every(pred):
+    bad = [b for b in boots if not pred(b)]
+    for b in bad:
+        print("boot %s run %s: %s: %s" % (b["cell"], b["run"], b["verdict"], b["detail"]),
+              file=sys.stderr)
+    return bool(boots) and not bad
+
+def events_ok(path):
+    ev = [json.loads(l) for l in open(path)]
+    names = [e["ev"] for e in ev]
+    return (ev[0]["ev"] == "start" and "drop-eom" in ev[0].get("inject", []) and
+            "vmbus_contact" in names and "vmbus_open" not in names and
+            names[-1] == "exit" and names.count("exit") == 1)
+
+def msg_stuck(path):
+    text = open(path).read()
+    st = json.loads(text[text.index("{"):])
+    return any(v.get("msg_queued", 0) > 0 and v.get("msg_queued_since") is not None and
+               st["t"] - v["msg_queued_since"] >= 5 for v in st.get("synic", []))
+
+try:
+    boots = json.load(open(sys.argv[1]))["boots"]
+except Exception as e:
+    print("result.json: %s" % e, file=sys.stderr)
+    boots = []
+args = sys.argv[2:]
+for label, expr in zip(args[0::2], args[1::2]):
+    try:
+        good = bool(eval(expr))
+    except Exception as e:
+        print("%s: %r" % (label, e), file=sys.stderr)
+        good = False
+    print("%s %s" % ("PASS" if good else "FAIL", label))
+PYEOF
 }
 
-result_count() {
-	python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["boots"]))' \
-		"$rdir/result.json"
+result_ok() { grep -qxF "PASS $1" "$rdir/checks"; }
+
+# expect_results LABEL EXPR ...: result_checks, then one expect per check
+expect_results() {
+	local i
+	result_checks "$@"
+	for ((i = 1; i < $#; i += 2)); do
+		expect "${!i}" result_ok "${!i}"
+	done
 }
 
 junit_valid() {
@@ -55,32 +97,6 @@ junit_valid() {
 	fi
 }
 
-# bundle_events FILE: a drop-eom boot's events (docs/regress.md section 1)
-bundle_events() {
-	python3 - "$1" <<'EOF'
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1])]
-names = [e["ev"] for e in ev]
-ok = (ev[0]["ev"] == "start" and "drop-eom" in ev[0].get("inject", []) and
-      "vmbus_contact" in names and "vmbus_open" not in names and
-      names[-1] == "exit" and names.count("exit") == 1)
-sys.exit(0 if ok else 1)
-EOF
-}
-
-# bundle_msg_stuck FILE: the saved status-json has a VP whose message has
-# waited 5 s or more (the classifier's --stall)
-bundle_msg_stuck() {
-	python3 - "$1" <<'EOF'
-import json, sys
-text = open(sys.argv[1]).read()
-st = json.loads(text[text.index("{"):])
-ok = any(v.get("msg_queued", 0) > 0 and v.get("msg_queued_since") is not None and
-         st["t"] - v["msg_queued_since"] >= 5 for v in st.get("synic", []))
-sys.exit(0 if ok else 1)
-EOF
-}
-
 case_regress_lost_signal() {
 	# The seed bug: with late-event-port the shutdown IC's NEGOTIATE is
 	# never signalled. Even with the default --timeout 360 the runner must
@@ -88,13 +104,14 @@ case_regress_lost_signal() {
 	regress_run regress_lost_signal 1 300 --runs 2 --timeout 360 \
 		-- --kernel "$KERNEL" --initrd "$INITRD" --cmdline "$CMDLINE hvmm.test=wait" \
 		--debug-inject late-event-port
-	expect "two boots recorded" [ "$(result_count)" = 2 ]
-	expect "every boot: lost_vmbus_signal naming the shutdown channel" \
-		result_all 'b["verdict"] == "lost_vmbus_signal" and b["detail"].startswith("shutdown:")'
-	expect "every boot decided within 30 s of the shutdown channel's open" \
-		result_all 'b["duration"] - b["stages"]["vmbus_open:shutdown"] < 30'
-	expect "each boot has a bundle with a repro" \
-		result_all '__import__("os").access(b["bundle"] + "/repro.sh", 1)'
+	expect_results \
+		"two boots recorded" 'len(boots) == 2' \
+		"every boot: lost_vmbus_signal naming the shutdown channel" \
+		'every(lambda b: b["verdict"] == "lost_vmbus_signal" and b["detail"].startswith("shutdown:"))' \
+		"every boot decided within 30 s of the shutdown channel's open" \
+		'every(lambda b: b["duration"] - b["stages"]["vmbus_open:shutdown"] < 30)' \
+		"each boot has a bundle with a repro" \
+		'every(lambda b: __import__("os").access(b["bundle"] + "/repro.sh", 1))'
 	expect "bundle: ring report names the unread shutdown ring" \
 		grep -q "name=shutdown" "$rdir"/boots/default/0/status.txt
 	expect "bundle: registers" grep -qi "rip" "$rdir"/boots/default/0/regs.txt
@@ -106,23 +123,24 @@ case_regress_drop_eom() {
 	regress_run regress_drop_eom 1 200 --runs 1 --timeout 360 \
 		-- --kernel "$KERNEL" --initrd "$INITRD" --cmdline "$CMDLINE hvmm.test=wait" \
 		--debug-inject drop-eom
-	expect "one boot recorded" [ "$(result_count)" = 1 ]
-	expect "the boot: lost_vmbus_message" result_all 'b["verdict"] == "lost_vmbus_message"'
-	# The bundle: hvmm's own record of the lost message.
-	expect "bundle: events parse, start names drop-eom, contact made, no channel opened, exit last" \
-		bundle_events "$rdir/boots/default/0/events.jsonl"
-	expect "bundle: status shows a message waiting since 5 s or more" \
-		bundle_msg_stuck "$rdir/boots/default/0/status.json"
+	expect_results \
+		"one boot recorded" 'len(boots) == 1' \
+		"the boot: lost_vmbus_message" 'every(lambda b: b["verdict"] == "lost_vmbus_message")' \
+		"bundle: events parse, start names drop-eom, contact made, no channel opened, exit last" \
+		"events_ok('$rdir/boots/default/0/events.jsonl')" \
+		"bundle: status shows a message waiting since 5 s or more" \
+		"msg_stuck('$rdir/boots/default/0/status.json')"
 	finish
 }
 
 case_regress_clean() {
 	regress_run regress_clean 0 300 --matrix cpus=1,2 --runs 1 --timeout 200 \
 		-- --kernel "$KERNEL" --initrd "$INITRD" --cmdline "$CMDLINE hvmm.test=wait"
-	expect "two boots recorded" [ "$(result_count)" = 2 ]
-	expect "every boot passed" result_all 'b["verdict"] == "pass"'
-	expect "stages recorded up to the exit" \
-		result_all '"ic_negotiated:shutdown" in b["stages"] and "exit" in b["stages"]'
+	expect_results \
+		"two boots recorded" 'len(boots) == 2' \
+		"every boot passed" 'every(lambda b: b["verdict"] == "pass")' \
+		"stages recorded up to the exit" \
+		'every(lambda b: "ic_negotiated:shutdown" in b["stages"] and "exit" in b["stages"])'
 	expect "passing boots leave no files" [ -z "$(ls -A "$rdir/boots")" ]
 	expect "JUnit valid" junit_valid
 	finish
