@@ -121,6 +121,9 @@ uint64_t monotonic_ns(void);
  * Parse a size such as "512M", "2G", "4096" (bytes) or "64K".
  * Returns 0 or -EINVAL on a malformed or overflowing value.
  */
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
+
 int parse_size(const char *s, uint64_t *out);
 
 /* Read a whole file into a malloc'ed buffer. Returns 0 or -errno. */

@@ -345,17 +345,6 @@ void aml_string(struct aml *a, const char *s)
 	aml_bytes(a, s, strlen(s) + 1);
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int aml_eisaid_encode(const char *id, uint32_t *out)
 {
 	uint16_t vendor = 0, product = 0;
@@ -367,7 +356,7 @@ int aml_eisaid_encode(const char *id, uint32_t *out)
 		vendor = (uint16_t)((vendor << 5) | (id[i] - 'A' + 1));
 	}
 	for (int i = 3; i < 7; i++) {
-		int h = hex_val(id[i]);
+		int h = hex_digit(id[i]);
 
 		if (h < 0)
 			return -EINVAL;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gdb_int.h"
+#include "util.h"
 
 #define NO_REPLY 1 /* handler result: nothing to send (resume, kill) */
 #define SIGTRAP_GDB 5
@@ -65,24 +66,13 @@ void gdb_reply_err(struct gdb_session *s, int err)
 	gdb_reply_fmt(s, "E%02x", (unsigned int)(err < 0 ? -err : err) & 0xff);
 }
 
-int gdb_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool gdb_parse_hex(const char **p, uint64_t *v)
 {
 	const char *q = *p;
 	uint64_t x = 0;
 	int d, n = 0;
 
-	while ((d = gdb_hexval(*q)) >= 0) {
+	while ((d = hex_digit(*q)) >= 0) {
 		if (++n > 16)
 			return false; /* more than 64 bits */
 		x = x << 4 | (uint64_t)d;
@@ -102,7 +92,7 @@ bool gdb_parse_hex_bytes(const char *p, size_t nhex, uint8_t *out)
 	if (nhex % 2)
 		return false;
 	for (i = 0; i < nhex; i += 2) {
-		int hi = gdb_hexval(p[i]), lo = gdb_hexval(p[i + 1]);
+		int hi = hex_digit(p[i]), lo = hex_digit(p[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

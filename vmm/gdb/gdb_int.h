@@ -72,7 +72,6 @@ size_t gdb_reply_room(const struct gdb_session *s);
 /* Parsing helpers: advance *p; false on malformed input. */
 bool gdb_parse_hex(const char **p, uint64_t *v);
 bool gdb_parse_hex_bytes(const char *p, size_t nhex, uint8_t *out);
-int gdb_hexval(char c);
 unsigned int gdb_vcpus(const struct gdb_session *s);
 
 /* gdb_regs.c */

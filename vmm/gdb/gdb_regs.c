@@ -33,6 +33,27 @@ struct reg_desc {
 #define RO(n, field, f, ty) { n, sizeof(((struct gdb_x86_regs *)0)->field), \
 	offsetof(struct gdb_x86_regs, field), f, true, ty }
 
+/*
+ * The rows both layouts share, in gdb's order after eflags: segment
+ * selectors, the x87 stack and control words, xmm0-7.
+ */
+#define SHARED_ROWS \
+	R("cs", seg[0], F_CORE, "int32"), R("ss", seg[1], F_CORE, "int32"), \
+	R("ds", seg[2], F_CORE, "int32"), R("es", seg[3], F_CORE, "int32"), \
+	R("fs", seg[4], F_CORE, "int32"), R("gs", seg[5], F_CORE, "int32"), \
+	R("st0", st[0], F_CORE, "i387_ext"), R("st1", st[1], F_CORE, "i387_ext"), \
+	R("st2", st[2], F_CORE, "i387_ext"), R("st3", st[3], F_CORE, "i387_ext"), \
+	R("st4", st[4], F_CORE, "i387_ext"), R("st5", st[5], F_CORE, "i387_ext"), \
+	R("st6", st[6], F_CORE, "i387_ext"), R("st7", st[7], F_CORE, "i387_ext"), \
+	R("fctrl", fpu[0], F_CORE, "int"), R("fstat", fpu[1], F_CORE, "int"), \
+	R("ftag", fpu[2], F_CORE, "int"), R("fiseg", fpu[3], F_CORE, "int"), \
+	R("fioff", fpu[4], F_CORE, "int"), R("foseg", fpu[5], F_CORE, "int"), \
+	R("fooff", fpu[6], F_CORE, "int"), R("fop", fpu[7], F_CORE, "int"), \
+	R("xmm0", xmm[0], F_SSE, "vec128"), R("xmm1", xmm[1], F_SSE, "vec128"), \
+	R("xmm2", xmm[2], F_SSE, "vec128"), R("xmm3", xmm[3], F_SSE, "vec128"), \
+	R("xmm4", xmm[4], F_SSE, "vec128"), R("xmm5", xmm[5], F_SSE, "vec128"), \
+	R("xmm6", xmm[6], F_SSE, "vec128"), R("xmm7", xmm[7], F_SSE, "vec128")
+
 static const struct reg_desc regs64[] = {
 	R("rax", gpr[0], F_CORE, "int64"), R("rbx", gpr[1], F_CORE, "int64"),
 	R("rcx", gpr[2], F_CORE, "int64"), R("rdx", gpr[3], F_CORE, "int64"),
@@ -43,21 +64,7 @@ static const struct reg_desc regs64[] = {
 	R("r12", gpr[12], F_CORE, "int64"), R("r13", gpr[13], F_CORE, "int64"),
 	R("r14", gpr[14], F_CORE, "int64"), R("r15", gpr[15], F_CORE, "int64"),
 	R("rip", rip, F_CORE, "code_ptr"), R("eflags", eflags, F_CORE, "i386_eflags"),
-	R("cs", seg[0], F_CORE, "int32"), R("ss", seg[1], F_CORE, "int32"),
-	R("ds", seg[2], F_CORE, "int32"), R("es", seg[3], F_CORE, "int32"),
-	R("fs", seg[4], F_CORE, "int32"), R("gs", seg[5], F_CORE, "int32"),
-	R("st0", st[0], F_CORE, "i387_ext"), R("st1", st[1], F_CORE, "i387_ext"),
-	R("st2", st[2], F_CORE, "i387_ext"), R("st3", st[3], F_CORE, "i387_ext"),
-	R("st4", st[4], F_CORE, "i387_ext"), R("st5", st[5], F_CORE, "i387_ext"),
-	R("st6", st[6], F_CORE, "i387_ext"), R("st7", st[7], F_CORE, "i387_ext"),
-	R("fctrl", fpu[0], F_CORE, "int"), R("fstat", fpu[1], F_CORE, "int"),
-	R("ftag", fpu[2], F_CORE, "int"), R("fiseg", fpu[3], F_CORE, "int"),
-	R("fioff", fpu[4], F_CORE, "int"), R("foseg", fpu[5], F_CORE, "int"),
-	R("fooff", fpu[6], F_CORE, "int"), R("fop", fpu[7], F_CORE, "int"),
-	R("xmm0", xmm[0], F_SSE, "vec128"), R("xmm1", xmm[1], F_SSE, "vec128"),
-	R("xmm2", xmm[2], F_SSE, "vec128"), R("xmm3", xmm[3], F_SSE, "vec128"),
-	R("xmm4", xmm[4], F_SSE, "vec128"), R("xmm5", xmm[5], F_SSE, "vec128"),
-	R("xmm6", xmm[6], F_SSE, "vec128"), R("xmm7", xmm[7], F_SSE, "vec128"),
+	SHARED_ROWS,
 	R("xmm8", xmm[8], F_SSE, "vec128"), R("xmm9", xmm[9], F_SSE, "vec128"),
 	R("xmm10", xmm[10], F_SSE, "vec128"), R("xmm11", xmm[11], F_SSE, "vec128"),
 	R("xmm12", xmm[12], F_SSE, "vec128"), R("xmm13", xmm[13], F_SSE, "vec128"),
@@ -89,21 +96,7 @@ static const struct reg_desc regs32[] = {
 	R4("esp", gpr[7], F_CORE, "data_ptr"), R4("ebp", gpr[6], F_CORE, "data_ptr"),
 	R4("esi", gpr[4], F_CORE, "int32"), R4("edi", gpr[5], F_CORE, "int32"),
 	R4("eip", rip, F_CORE, "code_ptr"), R("eflags", eflags, F_CORE, "i386_eflags"),
-	R("cs", seg[0], F_CORE, "int32"), R("ss", seg[1], F_CORE, "int32"),
-	R("ds", seg[2], F_CORE, "int32"), R("es", seg[3], F_CORE, "int32"),
-	R("fs", seg[4], F_CORE, "int32"), R("gs", seg[5], F_CORE, "int32"),
-	R("st0", st[0], F_CORE, "i387_ext"), R("st1", st[1], F_CORE, "i387_ext"),
-	R("st2", st[2], F_CORE, "i387_ext"), R("st3", st[3], F_CORE, "i387_ext"),
-	R("st4", st[4], F_CORE, "i387_ext"), R("st5", st[5], F_CORE, "i387_ext"),
-	R("st6", st[6], F_CORE, "i387_ext"), R("st7", st[7], F_CORE, "i387_ext"),
-	R("fctrl", fpu[0], F_CORE, "int"), R("fstat", fpu[1], F_CORE, "int"),
-	R("ftag", fpu[2], F_CORE, "int"), R("fiseg", fpu[3], F_CORE, "int"),
-	R("fioff", fpu[4], F_CORE, "int"), R("foseg", fpu[5], F_CORE, "int"),
-	R("fooff", fpu[6], F_CORE, "int"), R("fop", fpu[7], F_CORE, "int"),
-	R("xmm0", xmm[0], F_SSE, "vec128"), R("xmm1", xmm[1], F_SSE, "vec128"),
-	R("xmm2", xmm[2], F_SSE, "vec128"), R("xmm3", xmm[3], F_SSE, "vec128"),
-	R("xmm4", xmm[4], F_SSE, "vec128"), R("xmm5", xmm[5], F_SSE, "vec128"),
-	R("xmm6", xmm[6], F_SSE, "vec128"), R("xmm7", xmm[7], F_SSE, "vec128"),
+	SHARED_ROWS,
 	R("mxcsr", mxcsr, F_SSE, "i386_mxcsr"),
 	R4("fs_base", fs_base, F_SEG, "int"), R4("gs_base", gs_base, F_SEG, "int"),
 	R4("cr0", cr0, F_SYS, "int"), R4("cr2", cr2, F_SYS, "int"), R4("cr3", cr3, F_SYS, "int"),

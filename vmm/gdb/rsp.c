@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rsp.h"
+#include "util.h"
 
 void rsp_init(struct rsp_parser *p)
 {
@@ -13,17 +14,6 @@ void rsp_init(struct rsp_parser *p)
 	p->sum = 0;
 	p->bad = 0;
 	p->buf[0] = 0;
-}
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static void put(struct rsp_parser *p, uint8_t c)
@@ -122,7 +112,7 @@ enum rsp_event rsp_feed(struct rsp_parser *p, uint8_t c)
 		return RSP_EV_NONE;
 	case RSP_SUM1:
 	case RSP_SUM2:
-		v = hexval(c);
+		v = hex_digit(c);
 		if (v < 0) {
 			/* Not a checksum: the packet is bad; a '$' already starts
 			 * the next one (the idle state never reports for '$'). */

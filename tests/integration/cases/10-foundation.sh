@@ -6,7 +6,7 @@ all_cases+=" boot_1cpu boot_4cpu_4g reboot_exits timeout serial_file bad_kernel 
 lab_retry_cases+=" boot_1cpu boot_4cpu_4g reboot_exits timeout serial_file reboot_restart"
 
 case_boot_1cpu() {
-	linux boot_1cpu 0 --timeout "$BOOT_TIMEOUT" --cmdline "$CMDLINE" --stats
+	linux_bz boot_1cpu 0 --timeout "$BOOT_TIMEOUT" --cmdline "$CMDLINE" --stats
 	expect "guest reached init" out_has "HVMM-GUEST: up"
 	expect "guest saw 1 CPU" out_has "HVMM-GUEST: cpus=1"
 	expect "guest powered itself off" out_has "HVMM-GUEST: poweroff"
@@ -17,7 +17,7 @@ case_boot_1cpu() {
 case_boot_4cpu_4g() {
 	# 4 GiB puts 1 GiB above the 3-4 GiB MMIO hole: both RAM slots in use.
 	# Plain KVM guest: SMP with Hyper-V is covered by the VMBus cases.
-	linux boot_4cpu_4g 0 --timeout "$BOOT_TIMEOUT" --cpus 4 --mem 4G --hyperv off --cmdline "$CMDLINE"
+	linux_bz boot_4cpu_4g 0 --timeout "$BOOT_TIMEOUT" --cpus 4 --mem 4G --hyperv off --cmdline "$CMDLINE"
 	expect "guest reached init" out_has "HVMM-GUEST: up"
 	expect "guest brought up 4 CPUs" out_has "HVMM-GUEST: cpus=4"
 	finish
@@ -58,7 +58,7 @@ case_bad_kernel() {
 	expect "one-line error" [ "$(wc -l <"$OUT/$name.err")" = 1 ]
 	expect "error names the file" err_has "/etc/passwd"
 	finish
-	head -c 1000000 "$KERNEL" >"$OUT/truncated-bzImage"
+	head -c 1000000 "$BZIMAGE" >"$OUT/truncated-bzImage"
 	boot bad_kernel_truncated 2 --timeout "$PAYLOAD_TIMEOUT" --kernel "$OUT/truncated-bzImage"
 	expect "one-line error naming the file" [ "$(wc -l <"$OUT/$name.err")" = 1 ]
 	expect "error names the file" err_has "truncated-bzImage"
