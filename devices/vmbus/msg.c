@@ -5,16 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util.h"
 
 int vmbus_guid_parse(const char *s, struct vmbus_guid *g)
 {
@@ -36,10 +27,10 @@ int vmbus_guid_parse(const char *s, struct vmbus_guid *g)
 				return -EINVAL;
 			continue;
 		}
-		hi = hexval(s[i]);
+		hi = hex_digit(s[i]);
 		if (hi < 0)
 			return -EINVAL;
-		lo = hexval(s[++i]);
+		lo = hex_digit(s[++i]);
 		if (lo < 0)
 			return -EINVAL;
 		tmp.b[pos[n++]] = (uint8_t)(hi << 4 | lo);

@@ -85,8 +85,9 @@ KERNEL_VARS_VALUE=hvmm-vars-$$
 # uefi_kernel_case NAME [gdb]: direct kernel boot through the firmware,
 # 2 vCPUs (SMP under UEFI), VMBus up, an EFI variable written (read back
 # by uefi_vars), shut down through the shutdown IC. With gdb, the VM
-# starts held by --gdb-wait: gdb checks OVMF's reset vector in real mode
-# and detaches (gdb_uefi_reset_check, 85-gdb.sh), a few seconds on this
+# starts held by --gdb-wait: gdb checks OVMF's reset vector in real mode,
+# steps, and continues; it stays attached through the boot and sees the
+# VM exit (gdb_uefi_reset_start/_end, 85-gdb.sh): a few seconds on this
 # boot where a boot of its own would cost a minute or two.
 uefi_kernel_case() {
 	local sock=/dev/shm/hvmm-it-uefi-$$.sock port="" gdb=()
@@ -96,7 +97,7 @@ uefi_kernel_case() {
 	fi
 	uefi_linux_bg "$1" --cpus 2 --uefi-vars "$OUT/k-vars.fd" --api "unix:$sock" "${gdb[@]}" \
 		--cmdline "$CMDLINE hvmm.test=wait hvmm.efivar=$KERNEL_VARS_VALUE"
-	[ -z "$port" ] || gdb_uefi_reset_check "$port"
+	[ -z "$port" ] || gdb_uefi_reset_start "$port"
 	expect "guest up and waiting" wait_for "HVMM-GUEST: wait" 1 "$UEFI_TIMEOUT"
 	expect "booted through UEFI" out_has "HVMM-GUEST: efi=yes"
 	expect "the firmware brought up both vCPUs" out_has "HVMM-GUEST: cpus=2"
@@ -106,6 +107,7 @@ uefi_kernel_case() {
 	expect "ctl shutdown accepted" grep -q "^ok" "$OUT/ctl"
 	end_bg 0
 	expect "guest shut down on the host's request" out_has "HVMM-GUEST: host-shutdown poweroff"
+	[ -z "$port" ] || gdb_uefi_reset_end
 	gdb_finish "$OUT/$name.gdb"
 }
 

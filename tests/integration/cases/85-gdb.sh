@@ -3,7 +3,7 @@
 # `hvmm run --gdb`, on the gdbtest guest (tests/guest/gdb) and the Debian
 # kernel. Each case greps gdb's transcript (the scripts printf "HVMM
 # key=value" lines and "==section==" markers for it) and checks what the
-# guest did. OVMF at the reset vector: gdb_uefi_reset_check rides on
+# guest did. OVMF at the reset vector: gdb_uefi_reset_start/_end ride on
 # uefi_kernel's boot (60-uefi.sh), held by --gdb-wait (an OVMF boot is a
 # minute or more in the lab); gdb_uefi runs that boot under its own name.
 # Sourced by tests/integration/run; each file appends its cases to all_cases.
@@ -296,13 +296,15 @@ case_gdb_kernel() {
 	gdb_finish "$k"
 }
 
-# gdb_uefi_reset_check PORT: gdb at OVMF's reset vector (the VM under
+# gdb_uefi_reset_start PORT: gdb at OVMF's reset vector (the VM under
 # --uefi --gdb-wait): real mode, i8086, CS:IP f000:fff0, the reset
-# vector's bytes from the firmware file, three steps, detach.
-gdb_uefi_reset_check() {
+# vector's bytes from the firmware file, three steps, then `continue`:
+# gdb stays attached, in the background, for the whole boot
+# (gdb_uefi_reset_end collects it after the VM has exited).
+gdb_uefi_reset_start() {
 	local t=$OUT/$name.gdb want got e1 e2 e3
-	gdb_run "$t" "$1" -x "$GDB_DIR/reset.gdb"
-	expect "gdb exited 0 (got $gdb_status)" [ "$gdb_status" = 0 ]
+	GDB_TIMEOUT=$((UEFI_TIMEOUT + HVMM_IT_GRACE)) gdb_start "$t" "$1" -x "$GDB_DIR/reset.gdb"
+	expect "gdb stepped at the reset vector" gdb_wait_for "$t" "^==continue==$" "$GDB_TIMEOUT"
 	expect "gdb sees real mode as i8086" sec_has "$t" attach '\(currently "i8086"\)'
 	expect "at the reset vector: eip 0xfff0, cs 0xf000" \
 		[ "$(gdb_val "$t" eip)/$(gdb_val "$t" cs)" = 0xfff0/0xf000 ]
@@ -316,7 +318,14 @@ gdb_uefi_reset_check() {
 	expect "three stepi moved eip (0xfff0 -> $e1 -> $e2 -> $e3)" \
 		eval '[ -n "$e3" ] && [ "$e1" != 0xfff0 ] && [ "$e2" != "$e1" ] && [ "$e3" != "$e2" ]'
 	expect "still in the reset segment" [ "$(gdb_val "$t" cs3)" = 0xf000 ]
-	expect "gdb detached" sec_has "$t" detach "^\[Inferior 1 \(.*\) detached\]"
+}
+
+# gdb_uefi_reset_end: after the VM exited: gdb saw it exit and ended
+gdb_uefi_reset_end() {
+	local t=$OUT/$name.gdb
+	gdb_end
+	expect "gdb exited 0 (got $gdb_status)" [ "$gdb_status" = 0 ]
+	expect "gdb saw the VM power off (W00)" sec_has "$t" continue "^\[Inferior 1 \(.*\) exited normally\]"
 }
 
 case_gdb_uefi() { uefi_kernel_case gdb_uefi gdb; }

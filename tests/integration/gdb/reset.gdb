@@ -2,7 +2,8 @@
 # OVMF held by --gdb-wait at the reset vector. In real mode the stub
 # serves gdb's i8086 description: $pc is EIP (0xfff0), $cs 0xf000, and
 # addresses are linear ($cs_base 0xffff0000 + EIP: the first instruction
-# is at 0xfffffff0). A few single steps, then detach: OVMF boots on.
+# is at 0xfffffff0). A few single steps, then continue: OVMF boots Linux
+# under gdb, and gdb ends when the VM does (hvmm's W packet).
 echo ==attach==\n
 show architecture
 printf "HVMM reset eip=%#x cs=%#x cr0=%#x\n", $eip, $cs, $cr0
@@ -16,5 +17,5 @@ stepi
 printf "HVMM step2 eip2=%#x cs2=%#x\n", $eip, $cs
 stepi
 printf "HVMM step3 eip3=%#x cs3=%#x\n", $eip, $cs
-echo ==detach==\n
-detach
+echo ==continue==\n
+continue
