@@ -30,8 +30,8 @@ regress_run() {
 }
 
 # result_checks LABEL EXPR ...: evaluate every check in ONE python3 (in
-# the lab an interpreter takes 15-35 s to start: one per check cost the
-# three cases over 200 s), writing "PASS LABEL" or "FAIL LABEL" lines to
+# the lab an interpreter takes seconds to start, and took 45 s through
+# pyenv's shims before run put /usr/bin first), writing "PASS LABEL" or "FAIL LABEL" lines to
 # $rdir/checks and what failed to $OUT/$name.err. EXPR is Python over
 # result.json's `boots`, with every(PRED) (true when there are boots and
 # each satisfies PRED, printing the others), events_ok(FILE) (a drop-eom
