@@ -311,9 +311,9 @@ $(O)/fuzz/fuzz_regress_json: fuzz/fuzz_regress_json.c vmm/regress/results.c vmm/
 	clang $(FUZZ_CFLAGS) -o $@ $^ -ljansson -lm
 # The gdbstub core (vmm/gdb/) on bytes from a fake gdb, into the unit tests' fake target.
 GDB_CORE_SRCS := $(sort $(wildcard vmm/gdb/*.c))
-$(O)/fuzz/fuzz_gdb: fuzz/fuzz_gdb.c $(GDB_CORE_SRCS) vmm/x86_walk.c tests/unit/gdb_fake.h
+$(O)/fuzz/fuzz_gdb: fuzz/fuzz_gdb.c $(GDB_CORE_SRCS) vmm/x86_walk.c tests/unit/gdb_fake.h $(FUZZ_COMMON)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -Itests/unit -o $@ $< $(GDB_CORE_SRCS) vmm/x86_walk.c
+	clang $(FUZZ_CFLAGS) -pthread -Itests/unit -o $@ $< $(GDB_CORE_SRCS) vmm/x86_walk.c $(FUZZ_COMMON)
 FUZZERS := $(O)/fuzz/fuzz_gdb $(O)/fuzz/fuzz_regress_json $(O)/fuzz/fuzz_vmbus_msg $(O)/fuzz/fuzz_vmbus_ring $(O)/fuzz/fuzz_ic \
 	$(O)/fuzz/fuzz_vmbus_server $(O)/fuzz/fuzz_fw_cfg_dma $(O)/fuzz/fuzz_pci $(O)/fuzz/fuzz_virtio_blk \
 	$(O)/fuzz/fuzz_hv_hcall $(O)/fuzz/fuzz_hv_vsm $(O)/fuzz/fuzz_x86_walk $(O)/fuzz/fuzz_hv_vsm_mem
