@@ -201,7 +201,7 @@ integration: deps hvmm hvmm-asan payloads
 # The OVMF cases that do not fit CI's hour (tests/integration/run's
 # named_cases): the Debian 12 disk image on 1 and 2 vCPUs, the efivarfs
 # variable across runs, VBS through OVMF, gdb at the reset vector.
-UEFI_NAMED_CASES := uefi_kernel uefi_vars uefi_disk_1cpu uefi_disk_2cpu vbs_uefi gdb_uefi
+UEFI_NAMED_CASES := uefi_shell uefi_kernel uefi_vars uefi_disk_1cpu uefi_disk_2cpu vbs_uefi gdb_uefi
 .PHONY: check-uefi
 check-uefi: deps hvmm hvmm-asan payloads guest-disk
 	@scripts/build-guest

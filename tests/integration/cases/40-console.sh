@@ -43,7 +43,7 @@ bounded_end() {
 	local end=$((SECONDS + $1))
 	# Wall-clock bound: forks are slow in the lab's L1, loop counts are not time.
 	while kill -0 "$bg" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do
-		sleep 0.2
+		sleep 0.5
 	done
 	if kill -0 "$bg" 2>/dev/null; then
 		expect "hvmm ended within $1 s" false

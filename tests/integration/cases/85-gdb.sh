@@ -64,13 +64,16 @@ gdb_run() {
 
 # gdb_wait_for TRANSCRIPT PATTERN SECONDS: until gdb printed PATTERN
 gdb_wait_for() {
-	local end=$(($(date +%s) + $3))
+	local end now
+	printf -v now '%(%s)T' -1
+	end=$((now + $3))
 	until grep -q -- "$2" "$1"; do
-		if ! kill -0 "$gdb_pid" 2>/dev/null || [ "$(date +%s)" -ge "$end" ]; then
+		printf -v now '%(%s)T' -1
+		if ! kill -0 "$gdb_pid" 2>/dev/null || [ "$now" -ge "$end" ]; then
 			grep -q -- "$2" "$1"
 			return
 		fi
-		sleep 0.2
+		sleep 0.5
 	done
 }
 
