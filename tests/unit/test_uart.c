@@ -414,10 +414,17 @@ static void stalled_setup(void)
 	ck_assert_int_eq(uart_init(&u, pipefd[1], rec_irq, &irq), 0);
 }
 
-/* Guest writes `total` bytes of the pattern; no write may take long. */
+/*
+ * Guest writes `total` bytes of the pattern; no write may take long. A
+ * write that blocked on the stalled reader would never return: the
+ * per-write bound catches one that waits, the tcase timeout one that
+ * never comes back. (No bound on the whole flood: 256 KiB under TSan on
+ * a slow, loaded machine took over 3 s in CI, session 8, with every
+ * single write fast.)
+ */
 static void guest_flood(uint64_t total)
 {
-	uint64_t i, t, worst = 0, t0 = monotonic_ns();
+	uint64_t i, t, worst = 0;
 
 	for (i = 0; i < total; i++) {
 		uint8_t c = pattern(i);
@@ -427,10 +434,9 @@ static void guest_flood(uint64_t total)
 		t = monotonic_ns() - t;
 		worst = t > worst ? t : worst;
 	}
-	/* Generous bounds for a loaded 2-core machine; a blocked write never returns. */
-	ck_assert_msg(worst < 200000000ULL, "one THR write took %llu ns",
+	/* Generous for a loaded 2-core machine under TSan; a blocked write never returns. */
+	ck_assert_msg(worst < 1000000000ULL, "one THR write took %llu ns",
 		      (unsigned long long)worst);
-	ck_assert_msg(monotonic_ns() - t0 < 3000000000ULL, "the flood took too long");
 }
 
 /*
@@ -548,7 +554,7 @@ static Suite *uart_suite(void)
 
 	tc = tcase_create("host_output");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 10);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, stalled_reader_drops_counted);
 	tcase_add_test(tc, stalled_reader_stop_bounded);
 	tcase_add_test(tc, closed_reader_counted);
