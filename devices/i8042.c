@@ -44,6 +44,7 @@
 #define CMD_KBD_ENABLE 0xae
 #define CMD_READ_OUTPORT 0xd0
 #define CMD_WRITE_OUTPORT 0xd1
+#define CMD_WRITE_AUX 0xd4
 #define CMD_PULSE_RESET 0xfe
 #define OUTPORT_RESET_N 0x01
 #define OUTPORT_A20 0x02
@@ -114,6 +115,7 @@ static bool i8042_command(struct i8042 *k, uint8_t val)
 		break;
 	case CMD_WRITE_CTR:
 	case CMD_WRITE_OUTPORT:
+	case CMD_WRITE_AUX:
 		k->pending_cmd = val;
 		break;
 	case CMD_AUX_DISABLE:
@@ -194,7 +196,7 @@ static void i8042_write(struct i8042 *k, bool cmd, uint8_t val)
 			k->ctr = val;
 		else if (k->pending_cmd == CMD_WRITE_OUTPORT)
 			reset = !(val & OUTPORT_RESET_N);
-		else
+		else if (k->pending_cmd != CMD_WRITE_AUX)  /* no mouse: no answer */
 			i8042_keyboard(k, val);
 		k->pending_cmd = 0;
 	}

@@ -39,13 +39,13 @@ int iobus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 	return 0;
 }
 
-static const struct iodev *iobus_find(const struct io_bus *bus, uint64_t addr)
+static struct iodev *iobus_find(struct io_bus *bus, uint64_t addr)
 {
 	unsigned int lo = 0, hi = bus->nr;
 
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
-		const struct iodev *d = &bus->devs[mid];
+		struct iodev *d = &bus->devs[mid];
 
 		if (addr < d->base)
 			hi = mid;
@@ -91,7 +91,7 @@ static bool iobus_first_unclaimed(struct io_bus *bus, uint64_t addr)
 bool iobus_access(struct io_bus *bus, uint64_t addr, uint8_t *data,
 		  unsigned int len, bool is_write)
 {
-	struct iodev *d = (struct iodev *)iobus_find(bus, addr);
+	struct iodev *d = iobus_find(bus, addr);
 
 	if (d && len <= d->len && addr - d->base <= d->len - len) {
 		__atomic_add_fetch(&d->hits, 1, __ATOMIC_RELAXED);

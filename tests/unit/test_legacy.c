@@ -539,6 +539,10 @@ START_TEST(i8042_ovmf_init_sequence)
 	kbd_expect(0xf0, false, (const uint8_t[]){ 0xfa }, 1);              /* get the set */
 	kbd_expect(0x00, false, (const uint8_t[]){ 0xfa, 0x02 }, 2);
 	kbd_expect(0xd0, true, (const uint8_t[]){ 0x03 }, 1);               /* output port */
+	/* A byte for the mouse (0xD4) gets no answer: there is none. */
+	kbd_expect(0xd4, true, NULL, 0);
+	kbd_expect(0xff, false, NULL, 0);
+	kbd_expect(0xf4, false, (const uint8_t[]){ 0xfa }, 1);              /* the keyboard again */
 	ck_assert_int_eq(vm.stop_reason, VM_RUNNING);
 	i8042_teardown(&k);
 }
