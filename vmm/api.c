@@ -92,9 +92,14 @@ static void api_status(struct api *api, FILE *out)
 	vm_vmbus_report(vm, out);
 }
 
-static void api_status_json(struct api *api, FILE *out)
+/* `status-json [--no-pause]` (status_json.h) */
+static void api_status_json(struct api *api, const char *args, FILE *out)
 {
-	if (status_json(api->vm, out))
+	bool pause = !*args;
+
+	if (*args && strcmp(args, "--no-pause"))
+		fprintf(out, "error: unknown status-json option '%s' (--no-pause)\n", args);
+	else if (status_json(api->vm, out, pause))
 		fprintf(out, "error: out of memory\n");
 }
 
@@ -223,8 +228,10 @@ static void api_execute(struct api *api, struct api_conn *c)
 	args = line + strcspn(line, " \t");
 	if (*args)
 		*args++ = 0;
-	if ((!strcmp(line, "status") && !strcmp(args, "--json")) || !strcmp(line, "status-json"))
-		api_status_json(api, out);
+	if (!strcmp(line, "status") && !strcmp(args, "--json"))
+		api_status_json(api, "", out);
+	else if (!strcmp(line, "status-json"))
+		api_status_json(api, args, out);
 	else if (!strcmp(line, "status") && *args)
 		fprintf(out, "error: unknown status option '%s' (--json)\n", args);
 	else if (!strcmp(line, "status"))

@@ -88,7 +88,7 @@ static bool status_read_sint2(struct vm *vm, uint64_t *sint2)
 	return ok;
 }
 
-static json_t *status_synic(struct vm *vm, const struct vmbus_stats *st)
+static json_t *status_synic(struct vm *vm, const struct vmbus_stats *st, bool pause)
 {
 	uint64_t sint2[VM_MAX_CPUS];
 	json_t *a = json_array();
@@ -97,7 +97,7 @@ static json_t *status_synic(struct vm *vm, const struct vmbus_stats *st)
 
 	if (!vm->hv || !a)
 		return a;
-	have_sint = status_read_sint2(vm, sint2);
+	have_sint = pause && status_read_sint2(vm, sint2);
 	for (i = 0; i < vm->ncpus; i++) {
 		struct hv_vp *vp = &vm->hv->vp[i];
 		bool target = st && st->version && st->target_vp == i;
@@ -164,7 +164,7 @@ static json_t *status_vmbus(struct vm *vm, const struct vmbus_stats *st)
 	return o;
 }
 
-int status_json(struct vm *vm, FILE *out)
+int status_json(struct vm *vm, FILE *out, bool pause)
 {
 	struct vmbus_stats st = { 0 };
 	struct events_stats es;
@@ -179,7 +179,7 @@ int status_json(struct vm *vm, FILE *out)
 			 "t", json_real(events_time(monotonic_ns())),
 			 "vm", running ? "running" : "stopping",
 			 "vcpus", status_vcpus(vm),
-			 "synic", status_synic(vm, vm->vmbus ? &st : NULL),
+			 "synic", status_synic(vm, vm->vmbus ? &st : NULL, pause),
 			 "vmbus", status_vmbus(vm, &st),
 			 "events", "lines", (json_int_t)es.lines, "dropped", (json_int_t)es.dropped,
 			 "errors", (json_int_t)es.errors);

@@ -7,7 +7,8 @@
 # 6 a crash of "hvmm" itself, 7 a shutdown request never answered,
 # 8 stuck before VMBus, 9 the late-event-port hang in an hvmm that is
 # slow to answer `regs` and ignores SIGTERM (it logs a `sigterm` event),
-# so only the runner's SIGKILL ends it.
+# so only the runner's SIGKILL ends it. Every control command it gets is
+# appended to ctl.log beside the events file.
 import json, os, signal, socket, sys, time
 
 a = sys.argv[2:]
@@ -64,7 +65,9 @@ while time.monotonic() < deadline:
     except socket.timeout:
         continue
     cmd = c.recv(256).decode().strip()
-    if cmd == "status-json":
+    with open(os.path.join(os.path.dirname(opt("--events")), "ctl.log"), "a") as log:
+        log.write(cmd + "\n")
+    if cmd in ("status-json", "status-json --no-pause"):
         lost = mode in ("lost", "stubborn")
         eom = mode == "eom"
         st = {"t": now(), "vcpus": [{"id": 0, "exits": 100, "halted": True}],

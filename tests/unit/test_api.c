@@ -167,6 +167,12 @@ START_TEST(status_json_reply)
 	r = request("status --yaml\n");
 	ck_assert_str_eq(r, "error: unknown status option '--yaml' (--json)\n");
 	free(r);
+	r = request("status-json --no-pause\n");
+	ck_assert_msg(api_reply_ok(r, strlen(r)), "%s", r);
+	free(r);
+	r = request("status-json --yaml\n");
+	ck_assert_str_eq(r, "error: unknown status-json option '--yaml' (--no-pause)\n");
+	free(r);
 	/* No vCPUs to pause: an error, never a hang. */
 	r = request("regs\n");
 	ck_assert_ptr_nonnull(strstr(r, "error: "));

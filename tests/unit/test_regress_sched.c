@@ -55,6 +55,36 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/*
+ * PATH (under dir), the fake's control commands: polls without a pause,
+ * then one full status-json and regs (the snapshot), then nothing that
+ * pauses.
+ */
+static bool ctl_log_is(const char *path)
+{
+	char p[PATH_MAX + 64], line[128];
+	unsigned int polls = 0, full = 0, regs = 0;
+	bool ok = true;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, path);
+	f = fopen(p, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strcmp(line, "status-json --no-pause\n"))
+			polls++;
+		else if (!strcmp(line, "status-json\n"))
+			ok = ok && !full++ && polls > 0;
+		else if (!strcmp(line, "regs\n"))
+			ok = ok && full == 1 && !regs++;
+		else if (strcmp(line, "shutdown\n"))
+			ok = false;
+	}
+	fclose(f);
+	return ok && polls > 0 && full == 1 && regs == 1;
+}
+
 /* Run `hvmm regress ARGS... --hvmm fake --out DIR/b --json DIR/r.json -q`. */
 static int run(const char *const *args)
 {
@@ -137,6 +167,11 @@ START_TEST(every_story_gets_its_verdict)
 		      "%s", boot_of(&r, "cpus=3")->repro);
 	/* The runner's plumbing stays out of the repro. */
 	ck_assert(!strstr(boot_of(&r, "cpus=3")->repro, "--events"));
+	/*
+	 * Watching leaves the vCPUs running (--no-pause, once a second); only
+	 * the failure's snapshot pauses them, once, before `regs`.
+	 */
+	ck_assert(ctl_log_is("b/cpus=3/0/ctl.log"));
 	regress_result_free(&r);
 }
 END_TEST

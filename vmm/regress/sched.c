@@ -303,13 +303,19 @@ static void on_serial(struct slot *sl, const char *line)
 		sl->d.ready = true;
 }
 
-static void slot_status(struct slot *sl, double now)
+/*
+ * The once-a-second poll leaves the vCPUs running (--no-pause: no SINT2,
+ * which the classifier does not read); a failure's snapshot pauses them
+ * once for the whole state (full).
+ */
+static void slot_status(struct slot *sl, double now, bool full)
 {
 	struct diag_status st;
 	char *reply, err[128];
 
 	sl->next_status = now + STATUS_EVERY_S;
-	if (regress_ctl(sl->sock, "status-json\n", CTL_MS, &reply))
+	if (regress_ctl(sl->sock, full ? "status-json\n" : "status-json --no-pause\n", CTL_MS,
+			&reply))
 		return; /* not listening yet, or busy: next second */
 	if (!diag_status_parse(reply, &st, err, sizeof(err))) {
 		diag_feed_status(&sl->d, &st);
@@ -336,7 +342,7 @@ static void slot_snapshot(struct slot *sl, double now)
 {
 	char *regs = NULL;
 
-	slot_status(sl, now);
+	slot_status(sl, now, true);
 	if (!regress_ctl(sl->sock, "regs\n", CTL_MS, &regs))
 		write_file(sl->dir, "regs.txt", regs + 3); /* past "ok\n" */
 	else
@@ -454,7 +460,7 @@ static void slot_tick(struct sched *s, struct slot *sl, double now)
 	tail_read(&sl->serial, on_serial, sl);
 	if (sl->verdict < 0) {
 		if (!sl->ex.exited && now >= sl->next_status)
-			slot_status(sl, now);
+			slot_status(sl, now, false);
 		if (!sl->ex.exited && sl->d.ready && sl->d.shutdown_sent < 0) {
 			char *reply = NULL;
 
